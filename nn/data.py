@@ -1,0 +1,356 @@
+"""Toy data sets, a train/test split and a mini-batch loader, in plain Python lists."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+__all__ = [
+    "DATASETS",
+    "DataLoader",
+    "load_digits",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_spiral",
+    "make_xor",
+    "train_test_split",
+]
+
+Dataset = tuple[list[list[float]], list[int]]
+
+
+# ---------------------------------------------------------------------------
+# argument checks: each names the argument, what it got and what it allows
+# ---------------------------------------------------------------------------
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r} of type {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+    return value
+
+
+def _check_real(name: str, value: Any, allowed: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be {allowed}, got {value!r} of type {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be {allowed}, got {value}")
+    return float(value)
+
+
+def _check_noise(name: str, value: Any) -> float:
+    noise = _check_real(name, value, "a finite number >= 0 (a standard deviation)")
+    if noise < 0:
+        raise ValueError(f"{name} must be a finite number >= 0 (a standard deviation), got {value}")
+    return noise
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
+    return value
+
+
+def _make_rng(seed: Any) -> random.Random:
+    """A private generator, so the global `random` state is never touched."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int or None, got {seed!r} of type {type(seed).__name__}")
+    return random.Random(seed)
+
+
+def _split_evenly(n: int, parts: int) -> list[int]:
+    """n = sum of `parts` counts that differ by at most one (the first ones get the extra)."""
+    return [n // parts + (1 if i < n % parts else 0) for i in range(parts)]
+
+
+def _linspace(start: float, stop: float, num: int, endpoint: bool = True) -> list[float]:
+    """`num` evenly spaced numbers from start to stop (stop included when endpoint), like numpy's."""
+    if num == 1:
+        return [float(start)]
+    steps = num - 1 if endpoint else num
+    return [start + (stop - start) * i / steps for i in range(num)]
+
+
+def _finish(X: list[list[float]], y: list[int], shuffle: bool, rng: random.Random) -> Dataset:
+    if shuffle:
+        order = list(range(len(y)))
+        rng.shuffle(order)
+        X = [X[i] for i in order]
+        y = [y[i] for i in order]
+    return X, y
+
+
+# ---------------------------------------------------------------------------
+# generators
+# ---------------------------------------------------------------------------
+
+def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None,
+               shuffle: bool = True) -> Dataset:
+    """Two half circles: class 0 is (cos t, sin t), class 1 is (1 - cos t, 1 - sin t - 0.5), t in [0, pi].
+
+    Gaussian noise of standard deviation `noise` is added to every coordinate. Class 0 gets
+    n_samples // 2 points, class 1 the rest (scikit-learn's split).
+    """
+    _check_int("n_samples", n_samples, 1)
+    noise = _check_noise("noise", noise)
+    _check_bool("shuffle", shuffle)
+    rng = _make_rng(seed)
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
+    X: list[list[float]] = []
+    y: list[int] = []
+    for t in _linspace(0.0, math.pi, n_outer):
+        X.append([math.cos(t), math.sin(t)])
+        y.append(0)
+    for t in _linspace(0.0, math.pi, n_inner):
+        X.append([1.0 - math.cos(t), 1.0 - math.sin(t) - 0.5])
+        y.append(1)
+    X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in X]
+    return _finish(X, y, shuffle, rng)
+
+
+def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, seed: int | None = None,
+                 shuffle: bool = True) -> Dataset:
+    """Two circles: class 0 at radius 1, class 1 at radius `factor`, angles evenly spaced in [0, 2 pi).
+
+    Gaussian noise of standard deviation `noise` is added to every coordinate. The outer circle gets
+    n_samples // 2 points, the inner one the rest (scikit-learn's split).
+    """
+    _check_int("n_samples", n_samples, 1)
+    noise = _check_noise("noise", noise)
+    factor = _check_real("factor", factor, "a number strictly between 0 and 1")
+    if not 0.0 < factor < 1.0:
+        raise ValueError(f"factor must be a number strictly between 0 and 1, got {factor}")
+    _check_bool("shuffle", shuffle)
+    rng = _make_rng(seed)
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
+    X: list[list[float]] = []
+    y: list[int] = []
+    for label, (count, radius) in enumerate([(n_outer, 1.0), (n_inner, factor)]):
+        for t in _linspace(0.0, 2.0 * math.pi, count, endpoint=False):
+            X.append([radius * math.cos(t) + rng.gauss(0.0, noise),
+                      radius * math.sin(t) + rng.gauss(0.0, noise)])
+            y.append(label)
+    return _finish(X, y, shuffle, rng)
+
+
+def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 3, n_features: int = 2,
+               cluster_std: float = 1.0, center_box: tuple[float, float] = (-10.0, 10.0),
+               seed: int | None = None, shuffle: bool = True) -> Dataset:
+    """Gaussian clusters: class i is centers[i] + N(0, cluster_std^2) in each of n_features coordinates.
+
+    `centers` is either a count (the centers are then drawn uniformly from `center_box` in every
+    coordinate) or a list of points with n_features coordinates each.
+    """
+    _check_int("n_samples", n_samples, 1)
+    _check_int("n_features", n_features, 1)
+    std = _check_noise("cluster_std", cluster_std)
+    _check_bool("shuffle", shuffle)
+    if (not isinstance(center_box, (tuple, list)) or len(center_box) != 2
+            or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
+                   for v in center_box)
+            or not center_box[0] < center_box[1]):
+        raise ValueError(f"center_box must be a pair (low, high) of finite numbers with low < high, "
+                         f"got {center_box!r}")
+    rng = _make_rng(seed)
+    if isinstance(centers, bool) or not isinstance(centers, (int, list, tuple)):
+        raise TypeError(f"centers must be an int >= 1 or a list of points, got {centers!r} "
+                        f"of type {type(centers).__name__}")
+    if isinstance(centers, int):
+        _check_int("centers", centers, 1)
+        low, high = float(center_box[0]), float(center_box[1])
+        points = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(centers)]
+    else:
+        if len(centers) == 0:
+            raise ValueError("centers must be an int >= 1 or a non-empty list of points, got an empty list")
+        points = []
+        for i, point in enumerate(centers):
+            if not isinstance(point, (list, tuple)) or len(point) != n_features:
+                raise ValueError(f"centers[{i}] must be a point with n_features={n_features} coordinates, "
+                                 f"got {point!r}")
+            points.append([_check_real(f"centers[{i}] coordinates", v, "finite numbers") for v in point])
+    X: list[list[float]] = []
+    y: list[int] = []
+    counts = _split_evenly(n_samples, len(points))
+    for label, (center, count) in enumerate(zip(points, counts, strict=True)):
+        for _ in range(count):
+            X.append([c + rng.gauss(0.0, std) for c in center])
+            y.append(label)
+    return _finish(X, y, shuffle, rng)
+
+
+def make_spiral(n_samples: int = 100, n_classes: int = 3, noise: float = 0.2, seed: int | None = None,
+                shuffle: bool = True) -> Dataset:
+    """k spiral arms (CS231n's): arm j is r (sin t, cos t), r from 0 to 1, t = 2 pi j / k + 4 r + noise.
+
+    The radius grows linearly from 0 to 1 along each arm while the angle turns by 4 radians; the
+    arms start 2 pi / k apart, and `noise` is the standard deviation of gaussian noise on the angle
+    (so every radius stays in [0, 1]).
+    """
+    _check_int("n_samples", n_samples, 1)
+    _check_int("n_classes", n_classes, 2)
+    noise = _check_noise("noise", noise)
+    _check_bool("shuffle", shuffle)
+    rng = _make_rng(seed)
+    X: list[list[float]] = []
+    y: list[int] = []
+    for label, count in enumerate(_split_evenly(n_samples, n_classes)):
+        start = 2.0 * math.pi * label / n_classes
+        for r in _linspace(0.0, 1.0, count):
+            t = start + 4.0 * r + rng.gauss(0.0, noise)
+            X.append([r * math.sin(t), r * math.cos(t)])
+            y.append(label)
+    return _finish(X, y, shuffle, rng)
+
+
+def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int | None = None,
+             shuffle: bool = True) -> Dataset:
+    """Four gaussian clusters at (+-1, +-1); class = 1 when sign(x1) != sign(x2) of the cluster centre.
+
+    `noise` is the standard deviation of each cluster. The label belongs to the cluster, so with a
+    large noise a few points may stray into a neighbouring quadrant.
+    """
+    _check_int("n_samples", n_samples, 1)
+    noise = _check_noise("noise", noise)
+    _check_bool("shuffle", shuffle)
+    rng = _make_rng(seed)
+    # ordered so the leftover points of an uneven split alternate between the two classes
+    corners = [(1.0, 1.0), (1.0, -1.0), (-1.0, -1.0), (-1.0, 1.0)]
+    X: list[list[float]] = []
+    y: list[int] = []
+    for (cx, cy), count in zip(corners, _split_evenly(n_samples, 4), strict=True):
+        label = int((cx > 0) != (cy > 0))
+        for _ in range(count):
+            X.append([cx + rng.gauss(0.0, noise), cy + rng.gauss(0.0, noise)])
+            y.append(label)
+    return _finish(X, y, shuffle, rng)
+
+
+DATASETS: dict[str, Callable[..., Dataset]] = {
+    "moons": make_moons,
+    "circles": make_circles,
+    "blobs": make_blobs,
+    "spiral": make_spiral,
+    "xor": make_xor,
+}
+
+
+# ---------------------------------------------------------------------------
+# splitting and batching
+# ---------------------------------------------------------------------------
+
+def _check_pair(X: Any, y: Any) -> int:
+    for name, value in (("X", X), ("y", y)):
+        if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be a list (one entry per sample), got {type(value).__name__}")
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same length, got len(X)={len(X)} and len(y)={len(y)}")
+    if len(X) == 0:
+        raise ValueError("X and y must hold at least one sample, got empty lists")
+    return len(X)
+
+
+def train_test_split(X: Sequence[Any], y: Sequence[Any], test_size: float | int = 0.25, shuffle: bool = True,
+                     seed: int | None = None) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """Split into X_train, X_test, y_train, y_test with n_test = ceil(test_size * n) (scikit-learn's rule).
+
+    A float test_size in (0, 1) is a fraction of the samples, an int is a count. Without shuffle the
+    test set is the last n_test samples. The rows themselves are shared, not copied.
+    """
+    n = _check_pair(X, y)
+    _check_bool("shuffle", shuffle)
+    rng = _make_rng(seed)
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
+        raise TypeError(f"test_size must be a float in (0, 1) or an int count, got {test_size!r} "
+                        f"of type {type(test_size).__name__}")
+    if isinstance(test_size, int):
+        if not 1 <= test_size < n:
+            raise ValueError(f"test_size as an int count must be in [1, {n - 1}] for {n} samples, "
+                             f"got {test_size}")
+        n_test = test_size
+    else:
+        if not 0.0 < test_size < 1.0:
+            raise ValueError(f"test_size as a float must be strictly between 0 and 1, got {test_size}")
+        n_test = math.ceil(test_size * n)
+    n_train = n - n_test
+    if n_train == 0:
+        raise ValueError(f"test_size={test_size} with {n} samples leaves an empty training set; "
+                         f"use a smaller test_size or more samples")
+    order = list(range(n))
+    if shuffle:
+        rng.shuffle(order)
+        test_idx, train_idx = order[:n_test], order[n_test:]
+    else:
+        train_idx, test_idx = order[:n_train], order[n_train:]
+    return ([X[i] for i in train_idx], [X[i] for i in test_idx],
+            [y[i] for i in train_idx], [y[i] for i in test_idx])
+
+
+class DataLoader:
+    """Mini-batches (X_batch, y_batch) of batch_size samples; a fresh order each epoch when shuffle.
+
+    `len(loader)` is the number of batches: ceil(n / batch_size), or n // batch_size with drop_last
+    (the last, smaller batch is then left out).
+    """
+
+    def __init__(self, X: Sequence[Any], y: Sequence[Any], batch_size: int = 1, shuffle: bool = False,
+                 seed: int | None = None, drop_last: bool = False) -> None:
+        n = _check_pair(X, y)
+        self.X = X
+        self.y = y
+        self.batch_size = _check_int("batch_size", batch_size, 1)
+        self.shuffle = _check_bool("shuffle", shuffle)
+        self.drop_last = _check_bool("drop_last", drop_last)
+        if drop_last and batch_size > n:
+            raise ValueError(f"batch_size={batch_size} is larger than the {n} samples, so drop_last=True "
+                             f"would leave no batch at all; use batch_size <= {n} or drop_last=False")
+        self._rng = _make_rng(seed)
+
+    def __len__(self) -> int:
+        """Number of batches per epoch: n // batch_size with drop_last, else ceil(n / batch_size)."""
+        n = len(self.y)
+        if self.drop_last:
+            return n // self.batch_size
+        return -(-n // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[list[Any], list[Any]]]:
+        """One epoch: every sample once (bar a dropped last batch), reshuffled when shuffle=True."""
+        order = list(range(len(self.y)))
+        if self.shuffle:
+            self._rng.shuffle(order)
+        size = self.batch_size
+        for b in range(len(self)):
+            idx = order[b * size:(b + 1) * size]
+            yield [self.X[i] for i in idx], [self.y[i] for i in idx]
+
+    def __repr__(self) -> str:
+        return (f"DataLoader(n_samples={len(self.y)}, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})")
+
+
+# ---------------------------------------------------------------------------
+# a real data set
+# ---------------------------------------------------------------------------
+
+def load_digits(normalize: bool = True) -> Dataset:
+    """The 8x8 handwritten digits (1,797 images, 10 classes): X rows of 64 pixels (/ 16 when normalize).
+
+    Taken from scikit-learn, which is an optional extra: `pip install scikit-learn` (or
+    `pip install "chaingrad[notebooks]"`).
+    """
+    _check_bool("normalize", normalize)
+    try:
+        from sklearn.datasets import load_digits as sklearn_load_digits
+    except ImportError as err:
+        raise ImportError("load_digits needs scikit-learn, which is not installed: run "
+                          "`pip install scikit-learn` (or `pip install \"chaingrad[notebooks]\"`)") from err
+    digits = sklearn_load_digits()
+    scale = 16.0 if normalize else 1.0
+    X = [[float(v) / scale for v in row] for row in digits.data.tolist()]
+    y = [int(t) for t in digits.target.tolist()]
+    return X, y
