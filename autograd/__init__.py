@@ -1,0 +1,32 @@
+"""chaingrad's engine: scalar Values that record how they were made, and backpropagation through them.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0)
+    >>> y = x * x + 3 * x
+    >>> y.backward()
+    >>> x.grad                     # dy/dx = 2x + 3
+    7.0
+"""
+
+from autograd.check import GradcheckError, gradcheck
+from autograd.engine import grad
+from autograd.functional import dot, log_softmax, logsumexp, mean, softmax, sum
+from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.value import Value
+
+__all__ = [
+    "Value",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "gradcheck",
+    "GradcheckError",
+    "sum",
+    "mean",
+    "dot",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+]

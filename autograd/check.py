@@ -1,0 +1,68 @@
+"""gradcheck: compare the engine's gradients with central differences, the definition of a derivative."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from autograd.engine import grad
+from autograd.mode import no_grad
+from autograd.value import Number, Value, _is_number
+
+
+class GradcheckError(RuntimeError):
+    """The gradient from backward and the one from central differences disagree."""
+
+
+def gradcheck(
+    fn: Callable[..., Value],
+    inputs: Sequence[Value | Number],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check d fn/dx_i ≈ (fn(x_i + eps) - fn(x_i - eps)) / 2eps for each input, to atol + rtol·|numeric|.
+
+    Returns True, or raises GradcheckError naming the worst input and both numbers (False instead when
+    `raise_exception=False`). `fn` takes the inputs as separate arguments and returns one Value.
+    """
+    points = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            points.append((x.data, x.label))
+        elif _is_number(x):
+            points.append((float(x), ""))
+        else:
+            raise TypeError(f"gradcheck() inputs must be Values or numbers; input {i} is {type(x).__name__}")
+    if not points:
+        raise ValueError("gradcheck() needs at least one input")
+
+    leaves = [Value(data, label) for data, label in points]
+    out = fn(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck() needs fn to return a Value, got {type(out).__name__}")
+    analytic = [0.0 if g is None else g.data for g in grad(out, leaves, allow_unused=True)]
+
+    def at(i: int, shift: float) -> float:
+        with no_grad():
+            args = [Value(data + (shift if j == i else 0.0)) for j, (data, _) in enumerate(points)]
+            return fn(*args).data
+
+    worst = None  # (excess over the tolerance, input index, analytic, numeric)
+    for i, a in enumerate(analytic):
+        numeric = (at(i, eps) - at(i, -eps)) / (2 * eps)
+        excess = abs(a - numeric) - (atol + rtol * abs(numeric))
+        if not excess <= 0:  # also catches nan
+            if worst is None or not excess <= worst[0]:
+                worst = (excess, i, a, numeric)
+    if worst is None:
+        return True
+    if not raise_exception:
+        return False
+    _, i, a, numeric = worst
+    label = f" ({points[i][1]!r})" if points[i][1] else ""
+    raise GradcheckError(
+        f"gradcheck failed for input {i}{label} at {points[i][0]!r}: backward gives {a!r}, central "
+        f"differences give {numeric!r} (allowed difference atol + rtol·|numeric| = "
+        f"{atol + rtol * abs(numeric):.3g})"
+    )

@@ -1,0 +1,321 @@
+"""Every operation of the engine in one table: its forward on floats and its derivative, side by side.
+
+Two layers, as in minitorch:
+
+1. A float prelude (`exp`, `log`, `div`, `pow`, ...) that follows IEEE 754 like PyTorch's float64:
+   `1/0 = inf`, `log(0) = -inf`, `log(-1) = nan`, `exp(1000) = inf`. Python's `math` raises
+   ZeroDivisionError, ValueError or OverflowError in those places instead; these functions never do.
+   Each also accepts a `Value`, and then calls the `Value`'s own method so that the graph is recorded.
+
+2. The op table. Each op names its forward and its backward rule. A backward rule receives the incoming
+   gradient `g`, the inputs and the output, and returns `g * d(out)/d(input)` (the chain rule, one step).
+   The rules are written once with the prelude and plain arithmetic, so the SAME formula runs on floats
+   (an ordinary backward pass) or on `Value`s (`create_graph=True`: the gradient is itself a graph, which can
+   be differentiated again, to any order).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+inf, nan = math.inf, math.nan
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. The float prelude. `type(x) is float` is the float path; anything else is a Value and uses its method.
+#    (Values always hold floats and constants are stored as floats, so this check is exact.)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def exp(x: Any) -> Any:
+    """e^x; overflow gives inf."""
+    if type(x) is not float:
+        return x.exp()
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return inf
+
+
+def log(x: Any) -> Any:
+    """Natural log; log(0) = -inf, log(negative) = nan."""
+    if type(x) is not float:
+        return x.log()
+    if x > 0:
+        return math.log(x)
+    return -inf if x == 0 else nan  # x < 0 or x is nan
+
+
+def sqrt(x: Any) -> Any:
+    """Square root; sqrt(negative) = nan."""
+    if type(x) is not float:
+        return x.sqrt()
+    return math.sqrt(x) if x >= 0 else nan  # nan >= 0 is False: nan stays nan
+
+
+def sin(x: Any) -> Any:
+    """sin x; sin(±inf) = nan."""
+    if type(x) is not float:
+        return x.sin()
+    return math.sin(x) if math.isfinite(x) else nan
+
+
+def cos(x: Any) -> Any:
+    """cos x; cos(±inf) = nan."""
+    if type(x) is not float:
+        return x.cos()
+    return math.cos(x) if math.isfinite(x) else nan
+
+
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + e^-x), computed without overflow for large |x|."""
+    if type(x) is not float:
+        return x.sigmoid()
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = exp(x)  # x < 0 (or nan): e^x cannot overflow, and e^x / (1 + e^x) keeps full precision
+    return z / (1.0 + z)
+
+
+def div(a: Any, b: Any) -> Any:
+    """a / b; a/0 = ±inf by the signs of a and the zero, 0/0 = nan."""
+    if type(a) is not float or type(b) is not float:
+        return a / b
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or a != a:  # 0/0 and nan/0
+            return nan
+        return math.copysign(inf, a) * math.copysign(1.0, b)
+
+
+def _is_odd_integer(y: float) -> bool:
+    return math.isfinite(y) and y == int(y) and int(y) % 2 == 1
+
+
+def pow(a: Any, b: Any) -> Any:  # noqa: A001 - the math name, as in torch.pow
+    """a ** b with C99 rules: 0 ** -1 = inf, (-8) ** (1/3) = nan, overflow gives ±inf."""
+    if type(a) is not float or type(b) is not float:
+        return a**b
+    try:
+        return math.pow(a, b)
+    except OverflowError:  # |a ** b| too large: negative only for a negative base and an odd exponent
+        return -inf if a < 0 and _is_odd_integer(b) else inf
+    except ValueError:
+        if a == 0:  # zero to a negative power: ±inf, the sign kept only for an odd exponent
+            return math.copysign(inf, a) if _is_odd_integer(b) else inf
+        return nan  # negative base, non-integer exponent
+
+
+def value_of(x: Any) -> float:
+    """The number inside: x itself for a float, x.data for a Value (for branch conditions)."""
+    return x if type(x) is float else x.data
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. The op table. Forward functions take floats. Backward rules take g, the inputs, the output (and `c`,
+#    the op's constant, where it has one) and return g * d(out)/d(input).
+# ---------------------------------------------------------------------------------------------------------
+
+
+class UnaryOp:
+    """out = forward(x, c): one Value input, `c` an optional constant such as leaky_relu's slope."""
+
+    __slots__ = ("name", "forward", "grad")
+
+    def __init__(self, name: str, forward: Callable, grad: Callable) -> None:
+        self.name, self.forward, self.grad = name, forward, grad
+
+    def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
+        (x,) = node.parents
+        if create_graph:
+            return (self.grad(g, x, node, node._ctx),)
+        return (self.grad(g, x.data, node.data, node._ctx),)
+
+
+class BinaryOp:
+    """out = forward(a, b). `left` and `right` are variants where a or b is a plain number (a constant).
+
+    A constant is not a node: `x * 2.0` has one parent, x, and keeps 2.0 in the node's constant slot.
+    """
+
+    __slots__ = ("name", "forward", "grad_a", "grad_b", "left", "right")
+
+    def __init__(self, name: str, forward: Callable, grad_a: Callable, grad_b: Callable) -> None:
+        self.name, self.forward, self.grad_a, self.grad_b = name, forward, grad_a, grad_b
+        self.left = _ConstantLeft(self)  # c ⊕ x
+        self.right = _ConstantRight(self)  # x ⊕ c
+
+    def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
+        a, b = node.parents
+        out = node
+        if not create_graph:
+            a, b, out = a.data, b.data, node.data
+        return (self.grad_a(g, a, b, out), self.grad_b(g, a, b, out))
+
+
+class _ConstantRight:
+    """x ⊕ c: only the derivative with respect to x is needed."""
+
+    __slots__ = ("name", "op")
+
+    def __init__(self, op: BinaryOp) -> None:
+        self.name, self.op = op.name, op
+
+    def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
+        (x,) = node.parents
+        if create_graph:
+            return (self.op.grad_a(g, x, node._ctx, node),)
+        return (self.op.grad_a(g, x.data, node._ctx, node.data),)
+
+
+class _ConstantLeft:
+    """c ⊕ x: only the derivative with respect to x is needed."""
+
+    __slots__ = ("name", "op")
+
+    def __init__(self, op: BinaryOp) -> None:
+        self.name, self.op = op.name, op
+
+    def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
+        (x,) = node.parents
+        if create_graph:
+            return (self.op.grad_b(g, node._ctx, x, node),)
+        return (self.op.grad_b(g, node._ctx, x.data, node.data),)
+
+
+class NaryOp:
+    """out = forward(xs): many inputs in ONE node. Its rule returns one gradient per parent."""
+
+    __slots__ = ("name", "grads")
+
+    def __init__(self, name: str, grads: Callable) -> None:
+        self.name, self.grads = name, grads
+
+    def backward(self, node: Any, g: Any, create_graph: bool) -> list:
+        if create_graph:
+            return self.grads(g, node.parents, node, node._ctx, create_graph)
+        return self.grads(g, [p.data for p in node.parents], node.data, node._ctx, create_graph)
+
+
+# --- binary: out = a ⊕ b -------------------------------------------- g·d/da ------------- g·d/db ----
+ADD = BinaryOp("+", lambda a, b: a + b,  lambda g, a, b, out: g,      lambda g, a, b, out: g)  # fmt: skip
+SUB = BinaryOp("-", lambda a, b: a - b,  lambda g, a, b, out: g,      lambda g, a, b, out: -g)  # fmt: skip
+MUL = BinaryOp("*", lambda a, b: a * b,  lambda g, a, b, out: g * b,  lambda g, a, b, out: g * a)  # fmt: skip
+DIV = BinaryOp("/", div,                 lambda g, a, b, out: div(g, b),
+                                         lambda g, a, b, out: div(-g * a, b * b))  # fmt: skip
+
+
+def _pow_grad_base(g: Any, a: Any, b: Any, out: Any) -> Any:
+    """d(a^b)/da = b·a^(b-1); exactly 0 when b == 0 (PyTorch's rule, which avoids 0·inf at a = 0)."""
+    if value_of(b) == 0:
+        return 0.0
+    return g * (b * pow(a, b - 1.0))
+
+
+def _pow_grad_exponent(g: Any, a: Any, b: Any, out: Any) -> Any:
+    """d(a^b)/db = a^b·ln a; exactly 0 when a == 0 and b >= 0 (PyTorch's rule: 0^b is flat there)."""
+    if value_of(a) == 0 and value_of(b) >= 0:
+        return 0.0
+    return g * (out * log(a))
+
+
+POW = BinaryOp("**", pow, _pow_grad_base, _pow_grad_exponent)
+
+
+# --- unary: out = f(x) ------------------------------------------------------------ g * df/dx -------------
+def _relu(x: float, c: None) -> float:
+    return 0.0 if x <= 0 else x  # written so that relu(nan) = nan, as in PyTorch
+
+
+def _leaky_relu(x: float, slope: float) -> float:
+    return x if x > 0 else x * slope
+
+
+def _elu(x: float, alpha: float) -> float:
+    return x if x > 0 else alpha * math.expm1(x)  # expm1 keeps precision near 0; x <= 0 cannot overflow
+
+
+def _softplus(x: float, c: None) -> float:
+    # ln(1 + e^x), with PyTorch's threshold: above 20 it returns x (they agree to 2e-9 there).
+    return x if x > 20 else math.log1p(math.exp(x))
+
+
+def _abs_grad(g: Any, x: Any, out: Any, c: None) -> Any:
+    v = value_of(x)
+    if v != v:
+        return g * nan  # sign(nan) is nan
+    return g * (1.0 if v > 0 else -1.0 if v < 0 else 0.0)  # d|x|/dx = sign(x), 0 at 0 like PyTorch
+
+
+NEG = UnaryOp("neg", lambda x, c: -x,             lambda g, x, out, c: -g)  # fmt: skip
+ABS = UnaryOp("abs", lambda x, c: abs(x),          _abs_grad)  # fmt: skip
+EXP = UnaryOp("exp", lambda x, c: exp(x),          lambda g, x, out, c: g * out)  # fmt: skip
+LOG = UnaryOp("log", lambda x, c: log(x),          lambda g, x, out, c: div(g, x))  # fmt: skip
+SQRT = UnaryOp("sqrt", lambda x, c: sqrt(x),       lambda g, x, out, c: div(g, 2.0 * out))  # fmt: skip
+SIN = UnaryOp("sin", lambda x, c: sin(x),          lambda g, x, out, c: g * cos(x))  # fmt: skip
+COS = UnaryOp("cos", lambda x, c: cos(x),          lambda g, x, out, c: g * -sin(x))  # fmt: skip
+TANH = UnaryOp("tanh", lambda x, c: math.tanh(x),  lambda g, x, out, c: g * (1.0 - out * out))  # fmt: skip
+SIGMOID = UnaryOp("sigmoid", lambda x, c: sigmoid(x),
+                  lambda g, x, out, c: g * (1.0 - out) * out)  # fmt: skip
+RELU = UnaryOp("relu", _relu,
+               lambda g, x, out, c: 0.0 if value_of(x) <= 0 else g)  # fmt: skip
+LEAKY_RELU = UnaryOp("leaky_relu", _leaky_relu,
+                     lambda g, x, out, c: g if value_of(x) > 0 else g * c)  # fmt: skip
+ELU = UnaryOp("elu", _elu,
+              lambda g, x, out, c: g if value_of(x) > 0 else g * (c * exp(x)))  # fmt: skip
+SOFTPLUS = UnaryOp("softplus", _softplus,
+                   lambda g, x, out, c: g if value_of(x) > 20 else g * sigmoid(x))  # fmt: skip
+
+
+# --- n-ary: one node, many inputs. Rules get g, the inputs xs, the output, the constant, create_graph ----
+def _sum_grads(g: Any, xs: list, out: Any, n: int, create_graph: bool) -> list:
+    """d(Σx)/dx_i = 1."""
+    return [g] * len(xs)
+
+
+def _mean_grads(g: Any, xs: list, out: Any, n: int, create_graph: bool) -> list:
+    """d(Σx/n)/dx_i = 1/n (n counts the constants too)."""
+    return [g / n] * len(xs)
+
+
+def _dot_grads(g: Any, xs: list, out: Any, pairs: tuple, create_graph: bool) -> list:
+    """d(Σ x_i·w_i)/dx_i = w_i and d/dw_i = x_i. `pairs` holds the original entries (x's, w's).
+
+    The parents are the Value entries of the x's, then those of the w's; floats are constants.
+    """
+    left, right = pairs
+    partner = (lambda v: v) if create_graph else value_of  # Values for create_graph, else their numbers
+    return [g * partner(w) for x, w in zip(left, right) if type(x) is not float] + [
+        g * partner(x) for x, w in zip(left, right) if type(w) is not float
+    ]
+
+
+def _logsumexp_grads(g: Any, xs: list, out: Any, n: int, create_graph: bool) -> list:
+    """d(ln Σ e^x)/dx_i = e^(x_i - out), the softmax."""
+    return [g * exp(x - out) for x in xs]
+
+
+def _softmax_grads(g: Any, xs: list, out: Any, ctx: tuple, create_graph: bool) -> list:
+    """out = s_i = e^x_i / Σ e^x;  ds_i/dx_j = s_i·(δ_ij - s_j)."""
+    i, probabilities = ctx
+    if create_graph:  # the s_j must be Values too: rebuild them from the inputs
+        from autograd.functional import softmax
+
+        probabilities = softmax(xs)
+    return [g * out * ((1.0 if j == i else 0.0) - s) for j, s in enumerate(probabilities)]
+
+
+def _log_softmax_grads(g: Any, xs: list, out: Any, i: int, create_graph: bool) -> list:
+    """out = x_i - ln Σ e^x;  d/dx_j = δ_ij - s_j, with s_j = e^(x_j - ln Σ e^x) and ln Σ e^x = x_i - out."""
+    lse = xs[i] - out
+    return [g * ((1.0 if j == i else 0.0) - exp(x - lse)) for j, x in enumerate(xs)]
+
+
+SUM = NaryOp("sum", _sum_grads)
+MEAN = NaryOp("mean", _mean_grads)
+DOT = NaryOp("dot", _dot_grads)
+LOGSUMEXP = NaryOp("logsumexp", _logsumexp_grads)
+SOFTMAX = NaryOp("softmax", _softmax_grads)
+LOG_SOFTMAX = NaryOp("log_softmax", _log_softmax_grads)
