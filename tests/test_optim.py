@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from autograd import Value
 from nn import optim
 
 START = [-1.2, 1.0, 0.4, -0.5]
@@ -15,14 +16,6 @@ STEPS = 20
 
 def close(a: float, b: float, tol: float = 1e-9) -> bool:
     return abs(a - b) <= tol * max(1.0, abs(b))
-
-
-class Param:
-    """The smallest parameter an optimizer accepts: float .data and .grad."""
-
-    def __init__(self, data: float) -> None:
-        self.data = data
-        self.grad = 0.0
 
 
 # Rosenbrock-like, non-quadratic: f(x) = sum_i (1 - x_i)^2 + 5 (x_{i+1} - x_i^2)^2 over consecutive pairs.
@@ -39,9 +32,10 @@ def grad_by_hand(x: list[float]) -> list[float]:
     return g
 
 
+# Parameters are leaf Values; most tests set .grad from grad_by_hand so that only the optimizer is on trial.
 def run_both(name: str, kwargs: dict, sign: float = 1.0):
     """Yield (ours, torch's) parameter lists after each of STEPS steps; sign=-1 ascends -f (for maximize)."""
-    params = [Param(v) for v in START]
+    params = [Value(v) for v in START]
     ours = getattr(optim, name)(params, **kwargs)
     x = torch.tensor(START, dtype=torch.float64, requires_grad=True)
     theirs = getattr(torch.optim, name)([x], **kwargs)
@@ -119,9 +113,29 @@ def test_defaults_are_torchs_defaults(name):
         assert p.default == theirs[arg].default, f"{name}({arg}=...) default {p.default!r} != torch's"
 
 
+@pytest.mark.parametrize("name, kwargs", [("SGD", {"lr": 0.01, "momentum": 0.9}), ("Adam", {"lr": 0.05})])
+def test_training_on_gradients_from_backward_matches_torch(name, kwargs):
+    params = [Value(v) for v in START]
+    ours = getattr(optim, name)(params, **kwargs)
+    x = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    theirs = getattr(torch.optim, name)([x], **kwargs)
+    for step in range(STEPS):
+        ours.zero_grad()
+        loss = Value(0.0)
+        for a, b in zip(params[:-1], params[1:], strict=True):
+            loss = loss + (1 - a) ** 2 + 5 * (b - a**2) ** 2
+        loss.backward()
+        ours.step()
+        theirs.zero_grad()
+        loss_torch(x).backward()
+        theirs.step()
+        for i, (p, t) in enumerate(zip(params, x.tolist(), strict=True)):
+            assert close(p.data, t), f"step {step + 1}, parameter {i}: ours {p.data!r}, torch {t!r}"
+
+
 def test_maximize_ascends_what_minimize_descends():
-    up = [Param(v) for v in START]
-    down = [Param(v) for v in START]
+    up = [Value(v) for v in START]
+    down = [Value(v) for v in START]
     ascend = optim.Adam(up, lr=0.05, maximize=True)
     descend = optim.Adam(down, lr=0.05)
     for _ in range(5):
@@ -148,14 +162,14 @@ def train(optimizer, params, steps, sign=1.0):
 @pytest.mark.parametrize("name, kwargs", VARIANTS, ids=[variant_id(v) for v in VARIANTS])
 def test_state_dict_round_trip_through_json_resumes_exactly(name, kwargs):
     sign = -1.0 if kwargs.get("maximize") else 1.0
-    straight = [Param(v) for v in START]
+    straight = [Value(v) for v in START]
     train(getattr(optim, name)(straight, **kwargs), straight, 20, sign)
 
-    params = [Param(v) for v in START]
+    params = [Value(v) for v in START]
     first = getattr(optim, name)(params, **kwargs)
     train(first, params, 10, sign)
     saved = json.loads(json.dumps(first.state_dict()))
-    resumed = [Param(p.data) for p in params]
+    resumed = [Value(p.data) for p in params]
     second = getattr(optim, name)(resumed, lr=0.123)  # other hyper-parameters: the snapshot brings them back
     second.load_state_dict(saved)
     train(second, resumed, 10, sign)
@@ -163,7 +177,7 @@ def test_state_dict_round_trip_through_json_resumes_exactly(name, kwargs):
 
 
 def test_state_dict_is_plain_json_with_state_by_parameter_index():
-    params = [Param(v) for v in START]
+    params = [Value(v) for v in START]
     opt = optim.Adam(params, lr=0.05, amsgrad=True)
     train(opt, params, 3)
     d = opt.state_dict()
@@ -175,7 +189,7 @@ def test_state_dict_is_plain_json_with_state_by_parameter_index():
 
 
 def test_load_state_dict_rejects_another_optimizer_type_and_changes_nothing():
-    params = [Param(v) for v in START]
+    params = [Value(v) for v in START]
     adam = optim.Adam(params, lr=0.05)
     train(adam, params, 2)
     before = adam.state_dict()
@@ -185,7 +199,7 @@ def test_load_state_dict_rejects_another_optimizer_type_and_changes_nothing():
 
 
 def test_load_state_dict_rejects_a_different_number_of_parameters_and_changes_nothing():
-    params = [Param(v) for v in START]
+    params = [Value(v) for v in START]
     small = optim.RMSprop(params[:3], lr=0.01, momentum=0.9)
     big = optim.RMSprop(params, lr=0.05)
     train(big, params, 2)
@@ -196,7 +210,7 @@ def test_load_state_dict_rejects_a_different_number_of_parameters_and_changes_no
 
 
 def test_load_state_dict_never_half_loads_a_corrupt_snapshot():
-    params = [Param(v) for v in START]
+    params = [Value(v) for v in START]
     opt = optim.SGD(params, lr=0.01, momentum=0.9)
     train(opt, params, 2)
     before = opt.state_dict()
@@ -218,7 +232,7 @@ def test_load_state_dict_never_half_loads_a_corrupt_snapshot():
 
 
 def test_zero_grad_sets_every_grad_to_float_zero():
-    params = [Param(v) for v in START]
+    params = [Value(v) for v in START]
     for p in params:
         p.grad = 3.5
     optim.SGD(params, lr=0.1).zero_grad()
@@ -226,30 +240,23 @@ def test_zero_grad_sets_every_grad_to_float_zero():
 
 
 def test_a_generator_of_parameters_is_accepted_and_an_empty_one_rejected():
-    params = [Param(v) for v in START]
+    params = [Value(v) for v in START]
     assert optim.SGD(p for p in params).params == params
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.Adam(iter([]))
     with pytest.raises(TypeError, match="params"):
         optim.Adam(3.0)
     with pytest.raises(TypeError, match="parameter 1"):
-        optim.Adam([Param(1.0), 2.0])
-
-
-class Boxed:
-    """Looks like a Value left in .grad by create_graph=True: the number is in .data."""
-
-    def __init__(self, data: float) -> None:
-        self.data = data
+        optim.Adam([Value(1.0), 2.0])
 
 
 def test_a_grad_that_is_not_a_float_is_converted_to_its_number():
-    plain = [Param(1.5), Param(-2.0)]
-    odd = [Param(1.5), Param(-2.0)]
+    plain = [Value(1.5), Value(-2.0)]
+    odd = [Value(1.5), Value(-2.0)]
     a, b = optim.SGD(plain, lr=0.1, momentum=0.9), optim.SGD(odd, lr=0.1, momentum=0.9)
     for _ in range(3):
         plain[0].grad, plain[1].grad = 2.0, 0.25
-        odd[0].grad, odd[1].grad = 2, Boxed(0.25)
+        odd[0].grad, odd[1].grad = 2, Value(0.25)  # a Value, as create_graph=True leaves
         a.step()
         b.step()
     assert [p.data for p in odd] == [p.data for p in plain]
@@ -287,7 +294,7 @@ BAD = [
 @pytest.mark.parametrize("name, kwargs, named", BAD, ids=[variant_id(b[:2]) for b in BAD])
 def test_a_bad_hyper_parameter_is_a_value_error_naming_it(name, kwargs, named):
     with pytest.raises(ValueError, match=named):
-        getattr(optim, name)([Param(1.0)], **kwargs)
+        getattr(optim, name)([Value(1.0)], **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -296,12 +303,12 @@ def test_a_bad_hyper_parameter_is_a_value_error_naming_it(name, kwargs, named):
 )
 def test_a_hyper_parameter_of_the_wrong_type_is_a_type_error(name, kwargs):
     with pytest.raises(TypeError, match=next(iter(kwargs))):
-        getattr(optim, name)([Param(1.0)], **kwargs)
+        getattr(optim, name)([Value(1.0)], **kwargs)
 
 
 def test_the_error_message_says_what_is_allowed():
     with pytest.raises(ValueError, match=r"Invalid lr: -0\.5; allowed: lr > 0"):
-        optim.SGD([Param(1.0)], lr=-0.5)
+        optim.SGD([Value(1.0)], lr=-0.5)
 
 
 # --- schedules ----------------------------------------------------------------------
@@ -323,7 +330,7 @@ SCHEDULES = [
     "name, kwargs, steps", SCHEDULES, ids=[variant_id(s[:2]) + f"-{s[2]}steps" for s in SCHEDULES]
 )
 def test_schedule_learning_rates_match_torch(name, kwargs, steps):
-    ours_opt = optim.SGD([Param(1.0)], lr=0.3)
+    ours_opt = optim.SGD([Value(1.0)], lr=0.3)
     ours = getattr(optim, name)(ours_opt, **kwargs)
     x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     theirs_opt = torch.optim.SGD([x], lr=0.3)
@@ -343,7 +350,7 @@ def test_schedule_learning_rates_match_torch(name, kwargs, steps):
 
 
 def test_micrograd_demo_decay_is_linear_lr_from_1_to_0_1_over_100_steps():
-    opt = optim.SGD([Param(1.0)], lr=1.0)
+    opt = optim.SGD([Value(1.0)], lr=1.0)
     sched = optim.LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=100)
     for k in range(100):
         assert abs(opt.lr - (1.0 - 0.9 * k / 100)) <= 1e-12, f"step {k}"
@@ -352,18 +359,18 @@ def test_micrograd_demo_decay_is_linear_lr_from_1_to_0_1_over_100_steps():
 
 
 def test_schedule_state_dict_round_trip_resumes_the_same_rates():
-    straight_opt = optim.SGD([Param(1.0)], lr=0.5)
+    straight_opt = optim.SGD([Value(1.0)], lr=0.5)
     straight = optim.CosineAnnealingLR(straight_opt, T_max=6, eta_min=0.0)
     for _ in range(20):
         straight.step()
 
-    opt = optim.SGD([Param(1.0)], lr=0.5)
+    opt = optim.SGD([Value(1.0)], lr=0.5)
     sched = optim.CosineAnnealingLR(opt, T_max=6)
     for _ in range(6):  # lr is exactly eta_min = 0 here: saving and loading must still work
         sched.step()
     saved_opt = json.loads(json.dumps(opt.state_dict()))
     saved_sched = json.loads(json.dumps(sched.state_dict()))
-    opt2 = optim.SGD([Param(1.0)], lr=0.5)
+    opt2 = optim.SGD([Value(1.0)], lr=0.5)
     sched2 = optim.CosineAnnealingLR(opt2, T_max=99, eta_min=0.3)
     opt2.load_state_dict(saved_opt)
     sched2.load_state_dict(saved_sched)
@@ -375,11 +382,11 @@ def test_schedule_state_dict_round_trip_resumes_the_same_rates():
 
 
 def test_schedule_load_state_dict_rejects_another_schedule_and_changes_nothing():
-    opt = optim.SGD([Param(1.0)], lr=0.5)
+    opt = optim.SGD([Value(1.0)], lr=0.5)
     sched = optim.StepLR(opt, step_size=3)
     before = sched.state_dict()
     with pytest.raises(ValueError, match="ExponentialLR"):
-        sched.load_state_dict(optim.ExponentialLR(optim.SGD([Param(1.0)]), gamma=0.5).state_dict())
+        sched.load_state_dict(optim.ExponentialLR(optim.SGD([Value(1.0)]), gamma=0.5).state_dict())
     bad = dict(before, hyper_parameters={"step_size": 0, "gamma": 0.1})
     with pytest.raises(ValueError, match="step_size"):
         sched.load_state_dict(bad)
@@ -404,7 +411,7 @@ BAD_SCHEDULES = [
     "name, kwargs, error, named", BAD_SCHEDULES, ids=[variant_id(b[:2]) for b in BAD_SCHEDULES]
 )
 def test_a_bad_schedule_argument_raises_naming_it(name, kwargs, error, named):
-    opt = optim.SGD([Param(1.0)], lr=0.5)
+    opt = optim.SGD([Value(1.0)], lr=0.5)
     with pytest.raises(error, match=named):
         getattr(optim, name)(opt, **kwargs)
     assert opt.lr == 0.5
@@ -416,7 +423,7 @@ def test_a_schedule_needs_an_optimizer():
 
 
 def test_cosine_schedule_reaches_eta_min_at_t_max_and_base_lr_at_twice_t_max():
-    opt = optim.SGD([Param(1.0)], lr=0.4)
+    opt = optim.SGD([Value(1.0)], lr=0.4)
     sched = optim.CosineAnnealingLR(opt, T_max=5, eta_min=0.1)
     lrs = [opt.lr]
     for _ in range(10):
