@@ -1,0 +1,22 @@
+"""chaingrad's neural networks: modules made of autograd Values, losses, optimizers, data and training."""
+
+from nn import init, optim
+from nn.data import (
+    DATASETS,
+    DataLoader,
+    load_digits,
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spiral,
+    make_xor,
+    train_test_split,
+)
+from nn.layers import ACTIVATIONS, MLP, Dropout, Layer, Neuron
+from nn.module import Module
+
+__all__ = [
+    "Module", "Neuron", "Layer", "MLP", "Dropout", "ACTIVATIONS", "init", "optim",
+    "DATASETS", "DataLoader", "load_digits", "make_blobs", "make_circles", "make_moons", "make_spiral",
+    "make_xor", "train_test_split",
+]  # fmt: skip

@@ -1,0 +1,204 @@
+"""Neuron, Layer, MLP, Dropout: networks composed of Values, so every weight and bias gets its gradient."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import autograd
+from autograd import Value
+from nn import init as _init
+from nn.module import Module
+
+Number = int | float
+Input = Sequence[Value | Number] | Value | Number
+
+# Activation name -> how to apply it to the neuron's weighted sum z (one engine node each, or none for linear).
+ACTIVATIONS = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,
+    "elu": Value.elu,
+    "linear": None,
+}
+
+
+def _check_activation(activation: object, name: str = "activation") -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown {name} {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return activation  # type: ignore[return-value]
+
+
+def _check_size(n: object, name: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{name} must be an int, got {type(n).__name__}: {n!r}")
+    if n < 1:
+        raise ValueError(f"{name} must be at least 1, got {n}")
+    return n
+
+
+def _as_inputs(x: Input, nin: int) -> list[Value | float]:
+    """The input as a list of nin Values or floats; a single number or Value is accepted when nin == 1."""
+    if isinstance(x, Value) or (isinstance(x, (int, float)) and not isinstance(x, bool)):
+        x = [x]
+    try:
+        xs = list(x)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"input must be a list of numbers or Values, got {type(x).__name__}") from None
+    if len(xs) != nin:
+        raise ValueError(f"expected an input of length {nin}, got length {len(xs)}")
+    for v in xs:
+        if not isinstance(v, (Value, int, float)) or isinstance(v, bool):
+            raise TypeError(f"input entries must be numbers or Values, got {type(v).__name__}: {v!r}")
+    return xs
+
+
+def _init_weights(weights: list[Value], nin: int, nout: int, init: str, activation: str, rng: random.Random) -> None:
+    if init == "kaiming":
+        _init.kaiming_uniform(weights, nin, activation, rng)
+    elif init == "xavier":
+        _init.xavier_uniform(weights, nin, nout, _init.calculate_gain(activation), rng)
+    elif init == "uniform":
+        _init.uniform(weights, -1.0, 1.0, rng)
+    else:
+        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(_init.INITS)}")
+
+
+class Neuron(Module):
+    """act(w·x + b): a weighted sum of the inputs plus a bias, through an activation.
+
+    The weighted sum and the bias are ONE engine node: the bias is a weight on a constant input of 1, so
+    w·x + b = dot(w + [b], x + [1]). The activation is a second node (none for 'linear').
+    """
+
+    def __init__(self, nin: int, activation: str = "relu", init: str = "kaiming", fan_out: int = 1,
+                 rng: random.Random | None = None) -> None:  # fmt: skip
+        """fan_out (the width of the neuron's layer) only matters to Xavier init; rng makes it reproducible."""
+        self.nin = _check_size(nin, "nin")
+        self.activation = _check_activation(activation)
+        self.w = [Value(0.0) for _ in range(nin)]
+        self.b = Value(0.0)  # biases start at 0
+        _init_weights(self.w, nin, fan_out, init, activation, rng or random.Random())
+
+    def forward(self, x: Input) -> Value:
+        xs = _as_inputs(x, self.nin)
+        return self._forward(xs)
+
+    def _forward(self, xs: list[Value | float]) -> Value:
+        z = autograd.dot(self.w + [self.b], xs + [1.0])
+        act = ACTIVATIONS[self.activation]
+        return z if act is None else act(z)
+
+    def extra_repr(self) -> str:
+        return f"{self.nin}, activation={self.activation!r}"
+
+
+class Layer(Module):
+    """nout neurons that all read the same nin inputs; returns a list, or one Value when nout == 1."""
+
+    _show_children = False  # the repr summarizes: its neurons are all alike
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", init: str = "kaiming",
+                 rng: random.Random | None = None) -> None:  # fmt: skip
+        self.nin = _check_size(nin, "nin")
+        self.nout = _check_size(nout, "nout")
+        self.activation = _check_activation(activation)
+        rng = rng or random.Random()
+        self.neurons = [Neuron(nin, activation, init, nout, rng) for _ in range(nout)]
+
+    def forward(self, x: Input) -> Value | list[Value]:
+        out = self._forward(_as_inputs(x, self.nin))
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, xs: list[Value | float]) -> list[Value]:
+        """Always a list: what the next layer reads, whatever this layer's width."""
+        return [n._forward(xs) for n in self.neurons]
+
+    def extra_repr(self) -> str:
+        return f"{self.nin} -> {self.nout}, activation={self.activation!r}"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training each unit is zeroed with probability p and the kept ones are scaled by
+    1/(1-p), so the expected value is unchanged and evaluation needs no rescaling; in eval it is the identity.
+    """
+
+    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
+        if isinstance(p, bool) or not isinstance(p, (int, float)):
+            raise TypeError(f"dropout probability must be a number, got {type(p).__name__}")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+        self.p = float(p)
+        self._rng = random.Random(seed)
+
+    def forward(self, x: Value | Sequence[Value]) -> Value | list[Value]:
+        if isinstance(x, Value):
+            return self.forward([x])[0]
+        xs = list(x)
+        if not self.training or self.p == 0.0:
+            return xs
+        if self.p == 1.0:
+            return [v * 0.0 for v in xs]
+        scale = 1.0 / (1.0 - self.p)
+        return [v * 0.0 if self._rng.random() < self.p else v * scale for v in xs]
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: Layers in sequence, each reading the previous one's outputs.
+
+    MLP(2, [16, 16, 1]) has two hidden layers of 16 and one output. Hidden layers use `activation`, the last
+    `output_activation`. `dropout` applies after each hidden layer; `residual=True` adds a hidden layer's
+    input to its output (x + f(x)) where their widths match, a short path for the gradient.
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
+                 dropout: float = 0.0, residual: bool = False, init: str = "kaiming",
+                 seed: int | None = None) -> None:  # fmt: skip
+        _check_size(nin, "nin")
+        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or len(nouts) == 0:
+            raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1]; got {nouts!r}")
+        for i, n in enumerate(nouts):
+            _check_size(n, f"nouts[{i}]")
+        _check_activation(activation)
+        _check_activation(output_activation, "output_activation")
+        if init not in _init.INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(_init.INITS)}")
+        if not isinstance(residual, bool):
+            raise TypeError(f"residual must be a bool, got {type(residual).__name__}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+        # Everything needed to build the same architecture again (saving, copying, to_torch).
+        self.config = {"nin": nin, "nouts": list(nouts), "activation": activation,
+                       "output_activation": output_activation, "dropout": float(dropout),
+                       "residual": residual, "init": init, "seed": seed}  # fmt: skip
+        rng = random.Random(seed)  # our own generator: the global `random` state is never touched
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else output_activation, init, rng)
+            for i in range(len(nouts))
+        ]
+        self.dropout = Dropout(dropout, seed=rng.randrange(2**32)) if dropout else None
+        self.residual = residual
+        self.nin = nin
+
+    def forward(self, x: Input) -> Value | list[Value]:
+        xs = _as_inputs(x, self.nin)
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            out = layer._forward(xs)
+            if i < last:
+                if self.dropout is not None:
+                    out = self.dropout(out)
+                if self.residual and len(out) == len(xs):
+                    out = [a + b for a, b in zip(xs, out)]
+            xs = out
+        return xs[0] if len(xs) == 1 else xs
+
+    def extra_repr(self) -> str:
+        sizes = " -> ".join(str(n) for n in [self.nin, *(layer.nout for layer in self.layers)])
+        extras = ", residual=True" if self.residual else ""
+        return f"{sizes}{extras}"

@@ -1,0 +1,154 @@
+"""Module: the base of every network part, which finds its parameters and sub-modules by itself.
+
+A module's parameters are the `Value`s among its attributes, and its sub-modules the `Module`s, found in
+the order the attributes were first assigned, also inside lists and tuples. So a Neuron that sets
+`self.w = [Value(...), ...]` then `self.b = Value(0.0)` has the parameters `w.0, w.1, ..., b`, and an MLP
+holding `self.layers = [Layer, ...]` has `layers.0.neurons.3.w.1`, PyTorch's dotted names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+from autograd import Value
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` skipped: keys the model has but the dict lacked, and the reverse."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class: subclasses set parameters and sub-modules as attributes and define `forward`."""
+
+    training: bool = True
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # --- what a module contains -------------------------------------------------------------------------
+    def _named_members(self) -> Iterator[tuple[str, Any]]:
+        """(name, item) for each Value or Module among the public attributes, lists opened, in order."""
+        for name, item in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(item, (list, tuple)):
+                for i, element in enumerate(item):
+                    if isinstance(element, (Value, Module)):
+                        yield f"{name}.{i}", element
+            elif isinstance(item, (Value, Module)):
+                yield name, item
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their names, in order."""
+        for name, item in self._named_members():
+            if isinstance(item, Module):
+                yield name, item
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module ('' as its name) and every module inside it, depth first, with dotted names."""
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            yield name, module
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> list[Module]:
+        """This module and every module inside it."""
+        return [m for _, m in self.named_modules()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name (`layers.0.neurons.3.w.1`), in registration order."""
+        result = []
+        for prefix, module in self.named_modules():
+            for name, item in module._named_members():
+                if isinstance(item, Value):
+                    result.append((f"{prefix}.{name}" if prefix else name, item))
+        return result
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (weights and biases), in the order of `named_parameters()`."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0, before the next backward pass adds into them."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    # --- training and evaluation ------------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and all inside it in training mode (dropout active); returns self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train() takes a bool, got {type(mode).__name__}")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (dropout off), the same as train(False); returns self."""
+        return self.train(False)
+
+    # --- saving and restoring numbers -------------------------------------------------------------------
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's number by dotted name: what is needed to restore the model's weights."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, float], strict: bool = True) -> IncompatibleKeys:
+        """Copy numbers from `state_dict` into the parameters. Checks everything first: on any error the
+        model is left exactly as it was.
+
+        strict=True: the keys must match exactly (RuntimeError naming the missing and unexpected keys).
+        A value that is not a real number: TypeError naming its key.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict() takes a dict of name -> number, got {type(state_dict).__name__}")
+        params = dict(self.named_parameters())
+        missing = [k for k in params if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in params]
+        if strict and (missing or unexpected):
+            problems = []
+            if missing:
+                problems.append("missing key(s): " + ", ".join(missing))
+            if unexpected:
+                problems.append("unexpected key(s): " + ", ".join(map(repr, unexpected)))
+            raise RuntimeError(f"error loading state_dict into {type(self).__name__}: " + "; ".join(problems))
+        updates = []
+        for name, p in params.items():
+            if name in state_dict:
+                x = state_dict[name]
+                if isinstance(x, Value):
+                    x = x.data
+                if isinstance(x, bool) or not isinstance(x, (int, float)):
+                    raise TypeError(f"state_dict[{name!r}] must be a number, got {type(x).__name__}: {x!r}")
+                updates.append((p, float(x)))
+        for p, x in updates:  # only now that every entry is known to be good
+            p.data = x
+        return IncompatibleKeys(missing, unexpected)
+
+    # --- printing ---------------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text between this module's parentheses in repr(); subclasses describe themselves here."""
+        return ""
+
+    _show_children = True  # a module whose children are all alike (a Layer's neurons) sets this False
+
+    def __repr__(self) -> str:
+        children = list(self.named_children()) if self._show_children else []
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, child in children:
+            text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {text}")
+        return "\n".join(lines) + "\n)"
+
+    def num_parameters(self) -> int:
+        """How many numbers the model learns."""
+        return len(self.parameters())
