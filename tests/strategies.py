@@ -1,0 +1,184 @@
+"""Random expression graphs as recipes, replayed identically in chaingrad and in PyTorch float64."""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+import autograd
+
+# ---------------------------------------------------------------------------------------------
+# The comparison rule shared by the engine tests: nan matches nan, an infinity matches the same
+# infinity, every other pair must agree to a relative tolerance (1e-12 unless a test says why not).
+# ---------------------------------------------------------------------------------------------
+
+
+def same_float(got: float, expected: float, rel: float = 1e-12, abs_: float = 1e-300) -> bool:
+    """got ~= expected: nan == nan, inf == inf (same sign), else |got - expected| <= max(rel*|.|, abs_)."""
+    if math.isnan(expected) or math.isnan(got):
+        return math.isnan(expected) and math.isnan(got)
+    if math.isinf(expected) or math.isinf(got):
+        return got == expected
+    return math.isclose(got, expected, rel_tol=rel, abs_tol=abs_)
+
+
+# ---------------------------------------------------------------------------------------------
+# A recipe is a list of leaf values and a list of steps; step k makes node len(leaves) + k from
+# earlier nodes, so any node can be used many times (shared subexpressions). The same recipe is
+# replayed by two backends: chaingrad Values and 0-d float64 torch tensors.
+# ---------------------------------------------------------------------------------------------
+
+# Unary steps: (name, parameter). Tensors and Values share the method names of these ops.
+SMOOTH_UNARY = ("neg", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos", "elu1")
+KINKED_UNARY = ("abs", "relu", "leaky_relu", "elu")
+BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+POWER_EXPONENTS = (2.0, 3.0, -1.0, 0.5, -2.0, 1.5)
+STEP_KINDS = ("unary", "unary", "binary", "binary", "const_right", "const_left", "nary")
+NARY = ("sum", "mean", "dot", "logsumexp", "softmax", "log_softmax")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Leaf values plus steps; each step is a tuple whose first item names its kind."""
+
+    leaves: tuple[float, ...]
+    steps: tuple[tuple, ...]
+
+
+class EngineBackend:
+    """Replays recipe steps with chaingrad."""
+
+    @staticmethod
+    def unary(name: str, x: Any, param: float) -> Any:
+        if name == "neg":
+            return -x
+        if name == "abs":
+            return abs(x)
+        if name == "leaky_relu":
+            return x.leaky_relu(param)
+        if name == "elu":
+            return x.elu(param)
+        if name == "elu1":
+            return x.elu()
+        return getattr(x, name)()
+
+    @staticmethod
+    def nary(name: str, xs: list, ws: list, k: int) -> Any:
+        if name == "dot":
+            return autograd.dot(xs, ws)
+        if name in ("softmax", "log_softmax"):
+            return getattr(autograd, name)(xs)[k]
+        return getattr(autograd, name)(xs)
+
+
+class TorchBackend:
+    """Replays recipe steps with float64 torch tensors."""
+
+    @staticmethod
+    def unary(name: str, x: Any, param: float) -> Any:
+        if name == "neg":
+            return -x
+        if name == "abs":
+            return torch.abs(x)
+        if name == "leaky_relu":
+            return F.leaky_relu(x, param)
+        if name == "elu":
+            return F.elu(x, param)
+        if name == "elu1":
+            return F.elu(x)
+        if name == "softplus":
+            return F.softplus(x)
+        return getattr(torch, name)(x)
+
+    @staticmethod
+    def nary(name: str, xs: list, ws: list, k: int) -> Any:
+        stacked = torch.stack(xs)
+        if name == "sum":
+            return stacked.sum()
+        if name == "mean":
+            return stacked.mean()
+        if name == "dot":
+            as_tensor = [w if torch.is_tensor(w) else torch.tensor(w, dtype=torch.float64) for w in ws]
+            return torch.dot(stacked, torch.stack(as_tensor))
+        if name == "logsumexp":
+            return torch.logsumexp(stacked, dim=0)
+        if name == "softmax":
+            return torch.softmax(stacked, dim=0)[k]
+        return torch.log_softmax(stacked, dim=0)[k]
+
+
+def replay(recipe: Recipe, leaves: list, backend: type) -> Any:
+    """Build the recipe's graph over the given leaf objects; return one output: the sum of all step nodes."""
+    nodes = list(leaves)
+    for step in recipe.steps:
+        kind = step[0]
+        if kind == "unary":
+            _, name, i, param = step
+            nodes.append(backend.unary(name, nodes[i], param))
+        elif kind == "binary":
+            _, sym, i, j = step
+            nodes.append(BINARY[sym](nodes[i], nodes[j]))
+        elif kind == "const_right":
+            _, sym, i, c = step
+            nodes.append(BINARY[sym](nodes[i], c))
+        elif kind == "const_left":
+            _, sym, c, i = step
+            nodes.append(BINARY[sym](c, nodes[i]))
+        else:
+            _, name, idxs, ws, k = step
+            weights = [nodes[w] if isinstance(w, int) else w for w in ws]
+            nodes.append(backend.nary(name, [nodes[i] for i in idxs], weights, k))
+    outputs = nodes[len(leaves):]
+    return backend.nary("sum", outputs, [], 0)
+
+
+leaf_values = st.one_of(
+    st.floats(min_value=-3.0, max_value=3.0, allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.5, 1.0, 2.0, -1.0, 0.25]),
+)
+constants = st.one_of(
+    st.sampled_from([0.5, 2.0, -1.5, 3.0, 1.0]),
+    st.floats(min_value=-2.0, max_value=2.0, allow_nan=False, allow_infinity=False),
+)
+
+
+@st.composite
+def recipes(draw: st.DrawFn, max_leaves: int = 4, max_steps: int = 8, smooth: bool = False) -> Recipe:
+    """A random DAG: 1..max_leaves leaves, 1..max_steps steps over earlier nodes (reuse is allowed)."""
+    leaves = tuple(draw(st.lists(leaf_values, min_size=1, max_size=max_leaves)))
+    unary_names = SMOOTH_UNARY if smooth else SMOOTH_UNARY + KINKED_UNARY
+    steps = []
+    for _ in range(draw(st.integers(1, max_steps))):
+        n_nodes = len(leaves) + len(steps)
+        node = st.integers(0, n_nodes - 1)
+        kind = draw(st.sampled_from(STEP_KINDS))
+        if kind == "unary":
+            name = draw(st.sampled_from(unary_names))
+            param = draw(st.sampled_from([0.01, 0.2, 0.5, 2.0])) if name in ("leaky_relu", "elu") else 0.0
+            steps.append(("unary", name, draw(node), param))
+        elif kind == "binary":
+            sym = draw(st.sampled_from(["+", "-", "*", "/", "**"]))
+            steps.append(("binary", sym, draw(node), draw(node)))
+        elif kind == "const_right":
+            sym = draw(st.sampled_from(["+", "-", "*", "/", "**"]))
+            c = draw(st.sampled_from(POWER_EXPONENTS)) if sym == "**" else draw(constants)
+            steps.append(("const_right", sym, draw(node), c))
+        elif kind == "const_left":
+            sym = draw(st.sampled_from(["+", "-", "*", "/", "**"]))
+            c = draw(st.sampled_from([2.0, 0.5, 3.0])) if sym == "**" else draw(constants)
+            steps.append(("const_left", sym, c, draw(node)))
+        else:
+            name = draw(st.sampled_from(NARY))
+            idxs = tuple(draw(st.lists(node, min_size=1, max_size=5)))
+            ws: tuple = ()
+            if name == "dot":
+                ws = tuple(draw(st.one_of(constants, node)) for _ in idxs)
+            k = draw(st.integers(0, len(idxs) - 1))
+            steps.append(("nary", name, idxs, ws, k))
+    return Recipe(leaves, tuple(steps))
