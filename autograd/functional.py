@@ -63,24 +63,29 @@ def dot(xs: Sequence[Value | Number], ws: Sequence[Value | Number]) -> Value:
 def logsumexp(values: Iterable[Value | Number]) -> Value:
     """ln Σ e^x_i, computed as m + ln Σ e^(x_i - m) with m = max x (no overflow);  d/dx_i = softmax_i."""
     entries, parents, data = _entries(values, "logsumexp")
-    return _node(_logsumexp(data), tuple(parents), ops.LOGSUMEXP, len(entries))
-
-
-def _logsumexp(data: list[float]) -> float:
     if not data:
-        return -math.inf
+        return _node(-math.inf, (), ops.LOGSUMEXP, 0)
+    m, _, log_total = _shift_by_max(data)
+    return _node(m + log_total, tuple(parents), ops.LOGSUMEXP, len(entries))
+
+
+def _shift_by_max(data: list[float]) -> tuple[float, list[float], float]:
+    """(m, [x - m], ln Σ e^(x - m)) with m = max x: the largest shifted term is e^0 = 1, so nothing overflows."""
     m = max(data)
     if not math.isfinite(m):
         m = 0.0  # all -inf, or some +inf: shifting would give inf - inf = nan; PyTorch shifts by 0 here
-    return m + ops.log(math.fsum(ops.exp(x - m) for x in data))
+    shifted = [x - m for x in data]
+    return m, shifted, ops.log(math.fsum(ops.exp(x) for x in shifted))
 
 
 def softmax(values: Sequence[Value]) -> list[Value]:
     """s_i = e^x_i / Σ_j e^x_j, each output one node over all inputs;  ds_i/dx_j = s_i(δ_ij - s_j)."""
     entries, parents, data = _entries(values, "softmax")
     _all_values(entries, "softmax")
-    lse = _logsumexp(data)
-    probabilities = [ops.exp(x - lse) for x in data]
+    if not data:
+        return []
+    _, shifted, log_total = _shift_by_max(data)
+    probabilities = [ops.exp(x - log_total) for x in shifted]
     inputs = tuple(parents)
     return [_node(p, inputs, ops.SOFTMAX, (i, probabilities)) for i, p in enumerate(probabilities)]
 
@@ -89,9 +94,11 @@ def log_softmax(values: Sequence[Value]) -> list[Value]:
     """x_i - ln Σ_j e^x_j (stable), each output one node over all inputs;  d/dx_j = δ_ij - softmax_j."""
     entries, parents, data = _entries(values, "log_softmax")
     _all_values(entries, "log_softmax")
-    lse = _logsumexp(data)
+    if not data:
+        return []
+    _, shifted, log_total = _shift_by_max(data)
     inputs = tuple(parents)
-    return [_node(x - lse, inputs, ops.LOG_SOFTMAX, i) for i, x in enumerate(data)]
+    return [_node(x - log_total, inputs, ops.LOG_SOFTMAX, i) for i, x in enumerate(shifted)]
 
 
 def _all_values(entries: list, name: str) -> None:

@@ -204,7 +204,7 @@ ADD = BinaryOp("+", lambda a, b: a + b,  lambda g, a, b, out: g,      lambda g, 
 SUB = BinaryOp("-", lambda a, b: a - b,  lambda g, a, b, out: g,      lambda g, a, b, out: -g)  # fmt: skip
 MUL = BinaryOp("*", lambda a, b: a * b,  lambda g, a, b, out: g * b,  lambda g, a, b, out: g * a)  # fmt: skip
 DIV = BinaryOp("/", div,                 lambda g, a, b, out: div(g, b),
-                                         lambda g, a, b, out: div(-g * a, b * b))  # fmt: skip
+                                         lambda g, a, b, out: -g * div(out, b))  # fmt: skip
 
 
 def _pow_grad_base(g: Any, a: Any, b: Any, out: Any) -> Any:
@@ -222,6 +222,37 @@ def _pow_grad_exponent(g: Any, a: Any, b: Any, out: Any) -> Any:
 
 
 POW = BinaryOp("**", pow, _pow_grad_base, _pow_grad_exponent)
+
+
+# PyTorch treats a plain-number operand specially in two places, and we follow it so that results agree even
+# at the edges (-0.0, ±inf, values near the float limits):
+#   x ** c   uses sqrt for c = 0.5 and 1/sqrt for c = -0.5 (so (-inf) ** 0.5 is nan, not C's inf);
+#   c / x    is computed as c · (1/x), and its derivative as -c·(1/x)².
+# Both are therefore unary ops whose constant is c, like leaky_relu's slope.
+def pow_scalar(x: Any, c: float) -> Any:
+    """x ** c for a plain-number exponent c, with PyTorch's sqrt shortcuts."""
+    if type(x) is not float:
+        return x**c
+    if c == 0.5:
+        return sqrt(x)
+    if c == -0.5:
+        return div(1.0, sqrt(x))
+    return pow(x, c)
+
+
+def _pow_scalar_grad(g: Any, x: Any, out: Any, c: float) -> Any:
+    """d(x^c)/dx = c·x^(c-1); exactly 0 when c == 0."""
+    return 0.0 if c == 0 else g * (c * pow_scalar(x, c - 1.0))
+
+
+def _rdiv_grad(g: Any, x: Any, out: Any, c: float) -> Any:
+    """d(c/x)/dx = -c/x², as -(g·c)·(1/x)²."""
+    r = div(1.0, x)
+    return -(g * c) * (r * r)
+
+
+POW_SCALAR = UnaryOp("**", pow_scalar, _pow_scalar_grad)
+RDIV = UnaryOp("/", lambda x, c: c * div(1.0, x), _rdiv_grad)
 
 
 # --- unary: out = f(x) ------------------------------------------------------------ g * df/dx -------------
@@ -308,9 +339,12 @@ def _softmax_grads(g: Any, xs: list, out: Any, ctx: tuple, create_graph: bool) -
 
 
 def _log_softmax_grads(g: Any, xs: list, out: Any, i: int, create_graph: bool) -> list:
-    """out = x_i - ln Σ e^x;  d/dx_j = δ_ij - s_j, with s_j = e^(x_j - ln Σ e^x) and ln Σ e^x = x_i - out."""
-    lse = xs[i] - out
-    return [g * ((1.0 if j == i else 0.0) - exp(x - lse)) for j, x in enumerate(xs)]
+    """out = x_i - ln Σ e^x;  d/dx_j = δ_ij - s_j, where s_j = e^(x_j - ln Σ e^x) = e^((x_j - x_i) + out).
+
+    Written with differences of inputs, never ln Σ e^x itself, which absorbs small terms when |x| is huge.
+    """
+    xi = xs[i]
+    return [g * ((1.0 if j == i else 0.0) - exp((x - xi) + out)) for j, x in enumerate(xs)]
 
 
 SUM = NaryOp("sum", _sum_grads)

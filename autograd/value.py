@@ -100,10 +100,14 @@ class Value:
         return _binary(ops.DIV, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _binary(ops.DIV, other, self)
+        if _is_number(other):  # c / x is c · (1/x), as in PyTorch: see ops.RDIV
+            return _unary(ops.RDIV, self, float(other))
+        return NotImplemented
 
     def __pow__(self, other: Value | Number) -> Value:
         """a ** b;  d/da = b·a^(b-1), d/db = a^b·ln a."""
+        if _is_number(other):  # a plain-number exponent is the op's constant: see ops.POW_SCALAR
+            return _unary(ops.POW_SCALAR, self, float(other))
         return _binary(ops.POW, self, other)
 
     def __rpow__(self, other: Number) -> Value:
