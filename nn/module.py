@@ -152,3 +152,9 @@ class Module:
     def num_parameters(self) -> int:
         """How many numbers the model learns."""
         return len(self.parameters())
+
+    def save(self, path: Any) -> None:
+        """Write this model's architecture and weights to `path` (a str or Path) as JSON; read back with nn.load."""
+        from nn.io import save  # here, not at the top: nn.io imports the models, which import this module
+
+        save(self, path)
