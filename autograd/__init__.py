@@ -9,6 +9,7 @@
 """
 
 from autograd.check import GradcheckError, gradcheck
+from autograd.draw import draw_dot as draw_dot
 from autograd.engine import grad
 from autograd.functional import dot, log_softmax, logsumexp, mean, softmax, sum
 from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad

@@ -218,7 +218,10 @@ def _record(fields: list[str], rankdir: str) -> str:
 def _value_fields(value: Value, name: str) -> list[str]:
     """The name (when there is one) on top, then one row `data ... | grad ...` (the braces turn it)."""
     fields = [_escape(name)] if name else []
-    return fields + [f"{{data {value.data:.4f}|grad {value.grad:.4f}}}"]
+    grad = f"grad {value.grad:.4f}"
+    if value.grad != 0.0 and abs(value.grad) < 5e-5:  # it prints as ±0.0000: show how small it really is
+        grad += f" ({value.grad:.1e})"
+    return fields + [f"{{data {value.data:.4f}|{grad}}}"]
 
 
 def _node_style(role: str, grad: float | None, highlighted: bool) -> dict[str, str]:
@@ -288,7 +291,8 @@ def draw_dot(
             parameters then show their names and get their own colour.
         cluster: with a model, draw each module (layer, neuron) in a labelled box.
         color_by: None (colours show inputs, parameters and output) or "grad" (fill shows |grad| on a
-            log scale from 1e-8 to 1, with a legend; the border shows the role).
+            log scale from 1e-8 to 1, with a legend; the border shows the role). A collapsed module is
+            shaded by the largest |grad| of its parameters, other collapsed groups by their largest |grad|.
         highlight: Values to mark with a thick red border.
         max_nodes: largest number of Values drawn one by one. Above it, with a model, each top-level
             module (`layers.0`, ...) collapses to one node with its size; without a model, ValueError.
@@ -379,10 +383,9 @@ def _draw_full(
             g.edge(f"op{i}", f"n{i}")
             for parent in value.parents:
                 if cluster and module[value] and module[parent] != module[value]:
-                    # An edge entering a box from outside gets room (minlen) so the box starts after the
-                    # one it reads from, and no pull (weight 0) so boxes line up in a band instead of
-                    # each one sliding down to meet its inputs (a staircase).
-                    g.edge(f"n{index[parent]}", f"op{i}", minlen="2", weight="0")
+                    # An edge entering a box from outside gets room, so the box starts after the one it
+                    # reads from instead of sharing its columns and being stacked below it.
+                    g.edge(f"n{index[parent]}", f"op{i}", minlen="2")
                 else:
                     g.edge(f"n{index[parent]}", f"op{i}")
     return g
@@ -451,7 +454,7 @@ def _draw_collapsed(
                 if source != group:
                     links[(source, group)] = None
         magnitude = abs(value.grad)
-        if not magnitude <= top_grad.setdefault(group, 0.0):  # written so that nan wins too
+        if not magnitude <= top_grad.setdefault(group, 0.0):  # largest |grad|, written so that nan wins too
             top_grad[group] = magnitude
 
     units: dict[str, set[str]] = {}  # group -> the boxes one level inside it (its neurons)
@@ -460,9 +463,14 @@ def _draw_collapsed(
         if len(boxes) > 1:
             units.setdefault(group, set()).add(boxes[1])
     params: dict[str, int] = {}
+    param_grad: dict[str, float] = {}  # a module is shaded by its largest parameter |grad|
     for param in names:
         if param in group_of:
-            params[group_of[param]] = params.get(group_of[param], 0) + 1
+            group = group_of[param]
+            params[group] = params.get(group, 0) + 1
+            if not abs(param.grad) <= param_grad.setdefault(group, 0.0):
+                param_grad[group] = abs(param.grad)
+    top_grad.update(param_grad)
     marked = {group_of[value] for value in highlighted if value in group_of}
 
     g = _new_graph(rankdir)
