@@ -18,12 +18,18 @@ from autograd.value import Number, Value, _is_number
 
 
 def count_consumers(roots: Sequence[Value]) -> dict[Value, int]:
-    """Every node the roots depend on (the roots included), mapped to how many times nodes above use it."""
+    """Every interior node under the roots (and the roots), mapped to how many times nodes above use it.
+
+    Leaves (inputs and parameters) are left out: nothing waits for them, they only receive gradients.
+    Networks are mostly leaves (every weight is one), so this saves most of the bookkeeping.
+    """
     consumers = {root: 0 for root in roots}
     stack = list(consumers)
     while stack:
         node = stack.pop()
         for parent in node.parents:
+            if not parent.parents:
+                continue
             if parent in consumers:
                 consumers[parent] += 1
             else:
@@ -32,38 +38,44 @@ def count_consumers(roots: Sequence[Value]) -> dict[Value, int]:
     return consumers
 
 
-def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
-                   reset_leaves: bool) -> dict[Value, int]:  # fmt: skip
-    """Add d(roots)/d(node), weighted by the seeds, into every node's `.grad`; return the nodes reached.
+def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool) -> None:
+    """Add d(roots)/d(node), weighted by the seeds, into every node's `.grad`.
 
-    Interior nodes start from 0 (their `.grad` shows this pass only); leaves keep what they had unless
-    `reset_leaves` (so repeated `backward()` calls accumulate into parameters, like PyTorch).
+    Interior nodes start from 0, so their `.grad` shows this pass only; leaves keep what they had, so
+    repeated `backward()` calls accumulate into parameters, like PyTorch.
     """
-    consumers = count_consumers(roots)
-    for node in consumers:
-        if node.parents or reset_leaves:
+    pending = count_consumers(roots)  # counts down as consumers hand their gradients over
+    for node in pending:
+        if node.parents:
             node.grad = 0.0
     for root, seed in zip(roots, seeds):
         root.grad += seed
 
-    pending = dict(consumers)  # counts down as consumers hand their gradients over
-    ready = [root for root in consumers if pending[root] == 0]
+    ready = [root for root in roots if pending[root] == 0]
     anomaly = _mode.anomaly
+    isfinite = math.isfinite
     while ready:
         node = ready.pop()
         parents = node.parents
         if not parents:
-            continue  # a leaf: its gradient is complete, nothing below it
-        contributions = node._op.backward(node, node.grad, create_graph)
-        if anomaly:
-            _check_gradients(node, contributions)
-        for parent, contribution in zip(parents, contributions):
-            parent.grad += contribution
-            left = pending[parent] - 1
-            pending[parent] = left
-            if left == 0:
-                ready.append(parent)
-    return consumers
+            continue  # a root that is a leaf
+        g = node.grad
+        op = node._op
+        if g == 0.0 and op.skip_zero and isfinite(node.data):
+            # Every contribution would be exactly 0 (see `skip_zero` in ops.py): only hand over the turn.
+            contributions = None
+        else:
+            contributions = op.backward(node, g, create_graph)
+            if anomaly:
+                _check_gradients(node, contributions)
+        for i, parent in enumerate(parents):
+            if contributions is not None:
+                parent.grad += contributions[i]
+            if parent.parents:  # an interior node: is this the last consumer it was waiting for?
+                left = pending[parent] - 1
+                pending[parent] = left
+                if left == 0:
+                    ready.append(parent)
 
 
 def _check_gradients(node: Value, contributions: Sequence[Any]) -> None:
@@ -92,9 +104,9 @@ def backward(root: Value, grad: Value | Number = 1.0, create_graph: bool = False
     seed = _seed(grad, "grad")
     if create_graph:
         with enable_grad():
-            _backpropagate((root,), (seed,), create_graph=True, reset_leaves=False)
+            _backpropagate((root,), (seed,), create_graph=True)
     else:
-        _backpropagate((root,), (float(seed),), create_graph=False, reset_leaves=False)
+        _backpropagate((root,), (float(seed),), create_graph=False)
 
 
 def grad(
@@ -122,14 +134,17 @@ def grad(
         if not create_graph:
             seeds = [float(s) for s in seeds]
 
-    # Run an ordinary pass over the grads of the graph, read off the inputs, then put every .grad back.
-    saved = {node: node.grad for node in count_consumers(outputs)}
+    # Run an ordinary pass from zero over every node's .grad, read off the inputs, then put every .grad back.
+    nodes = _all_nodes(outputs)
+    saved = [(node, node.grad) for node in nodes]
     try:
+        for node in nodes:
+            node.grad = 0.0
         with enable_grad() if create_graph else nullcontext():
-            reached = _backpropagate(outputs, seeds, create_graph=create_graph, reset_leaves=True)
-        results = [x.grad if x in reached else None for x in inputs]
+            _backpropagate(outputs, seeds, create_graph=create_graph)
+        results = [x.grad if x in nodes else None for x in inputs]
     finally:
-        for node, g in saved.items():
+        for node, g in saved:
             node.grad = g
 
     answer: list[Value | None] = []
@@ -141,6 +156,18 @@ def grad(
             )
         answer.append(g if g is None or isinstance(g, Value) else Value(g))
     return tuple(answer)
+
+
+def _all_nodes(roots: Sequence[Value]) -> set[Value]:
+    """Every node the roots depend on, leaves included (iteratively)."""
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
 
 
 def _as_values(x: Value | Sequence[Value], name: str) -> list[Value]:

@@ -14,36 +14,46 @@ from collections.abc import Iterable, Sequence
 from autograd import ops
 from autograd.value import Number, Value, _is_number, _node
 
+_FLOATS_ONLY = {float}
 
-def _entries(values: Iterable[Value | Number], name: str) -> tuple[list, list[Value], list[float]]:
-    """(entries with constants as floats, the Value entries, every entry's number)."""
+
+def _operands(values: Iterable[Value | Number], name: str) -> tuple[list, list[float]]:
+    """(entries, numbers): Value entries kept, plain numbers turned into floats, anything else a TypeError.
+
+    After this, an entry is a Value exactly when it is not a float: the rules in autograd.ops rely on it.
+    """
     if isinstance(values, Value) or _is_number(values):
         raise TypeError(f"{name}() takes a list of Values or numbers, got a single {type(values).__name__}")
-    entries, parents, data = [], [], []
-    for v in values:
+    entries = list(values)
+    data = [v.data if type(v) is Value else v for v in entries]
+    # Fast path: Values' data and float constants are all floats. (A set of the types is built at C speed.)
+    if set(map(type, data)) <= _FLOATS_ONLY:
+        return entries, data
+    for i, v in enumerate(entries):  # slow path: ints, numpy numbers, Value subclasses, or a wrong type
         if isinstance(v, Value):
-            entries.append(v)
-            parents.append(v)
-            data.append(v.data)
+            data[i] = v.data
         elif _is_number(v):
-            entries.append(float(v))
-            data.append(float(v))
+            entries[i] = data[i] = float(v)
         else:
             raise TypeError(f"{name}() takes Values or numbers, got {type(v).__name__}: {v!r}")
-    return entries, parents, data
+    return entries, data
+
+
+def _values(entries: list) -> list[Value]:
+    return [v for v in entries if type(v) is not float]
 
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - autograd.sum, like torch.sum
     """Σ x_i;  d/dx_i = 1."""
-    entries, parents, data = _entries(values, "sum")
-    return _node(builtins.sum(data), tuple(parents), ops.SUM, len(entries))
+    entries, data = _operands(values, "sum")
+    return _node(builtins.sum(data), tuple(_values(entries)), ops.SUM, len(entries))
 
 
 def mean(values: Iterable[Value | Number]) -> Value:
     """(1/n) Σ x_i;  d/dx_i = 1/n. The mean of nothing is nan, as in PyTorch."""
-    entries, parents, data = _entries(values, "mean")
+    entries, data = _operands(values, "mean")
     n = len(entries)
-    return _node(builtins.sum(data) / n if n else math.nan, tuple(parents), ops.MEAN, n)
+    return _node(builtins.sum(data) / n if n else math.nan, tuple(_values(entries)), ops.MEAN, n)
 
 
 def dot(xs: Sequence[Value | Number], ws: Sequence[Value | Number]) -> Value:
@@ -52,21 +62,53 @@ def dot(xs: Sequence[Value | Number], ws: Sequence[Value | Number]) -> Value:
     A neuron's weighted sum plus bias is one `dot`: dot(w + [b], x + [1.0]), the bias being a weight on a
     constant input of 1. The parents are the Value entries of xs, then those of ws.
     """
-    left, left_values, left_data = _entries(xs, "dot")
-    right, right_values, right_data = _entries(ws, "dot")
+    left, left_data = _operands(xs, "dot")
+    right, right_data = _operands(ws, "dot")
     if len(left) != len(right):
         raise ValueError(f"dot() needs two lists of the same length, got {len(left)} and {len(right)}")
+    return _dot_node(left, left_data, right, right_data)
+
+
+def _dot_node(left: list, left_data: list[float], right: list, right_data: list[float]) -> Value:
+    # Each parent's partner: the number its gradient is g times (d(x_i·w_i)/dx_i = w_i), read now, at forward
+    # time, so that backward is one multiplication per parent (see ops.DotOp).
+    partners = [d for v, d in zip(left, right_data) if type(v) is not float]
+    partners += [d for v, d in zip(right, left_data) if type(v) is not float]
     data = builtins.sum(map(operator.mul, left_data, right_data))
-    return _node(data, tuple(left_values + right_values), ops.DOT, (left, right))
+    return _node(data, (*_values(left), *_values(right)), ops.DOT, (left, right, partners))
+
+
+def linear(x: Sequence[Value | Number], weight: Sequence[Sequence[Value | Number]],
+           bias: Sequence[Value | Number] | None = None) -> list[Value]:  # fmt: skip
+    """y_j = Σ_i w_ji·x_i + b_j for each row w_j of `weight`: a whole layer's weighted sums.
+
+    Output j is exactly `dot(weight[j] + [bias[j]], x + [1.0])`, one node; computing them together reads the
+    inputs' numbers once for all rows instead of once per row (the name and layout are PyTorch's F.linear).
+    """
+    xs, x_data = _operands(x, "linear")
+    rows = list(weight)
+    if bias is not None:
+        biases = list(bias)
+        if len(biases) != len(rows):
+            raise ValueError(f"linear() got {len(rows)} weight rows but {len(biases)} biases")
+        xs, x_data = xs + [1.0], x_data + [1.0]  # the bias is a weight on a constant input of 1
+    outputs = []
+    for j, row in enumerate(rows):
+        w, w_data = _operands([*row, biases[j]] if bias is not None else row, "linear")
+        if len(w) != len(xs):
+            width = len(w) - (bias is not None)
+            raise ValueError(f"linear(): weight row {j} has {width} entries but the input has {len(x_data) - 1}")
+        outputs.append(_dot_node(w, w_data, xs, x_data))
+    return outputs
 
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:
     """ln Σ e^x_i, computed as m + ln Σ e^(x_i - m) with m = max x (no overflow);  d/dx_i = softmax_i."""
-    entries, parents, data = _entries(values, "logsumexp")
+    entries, data = _operands(values, "logsumexp")
     if not data:
         return _node(-math.inf, (), ops.LOGSUMEXP, 0)
     m, _, log_total = _shift_by_max(data)
-    return _node(m + log_total, tuple(parents), ops.LOGSUMEXP, len(entries))
+    return _node(m + log_total, tuple(_values(entries)), ops.LOGSUMEXP, len(entries))
 
 
 def _shift_by_max(data: list[float]) -> tuple[float, list[float], float]:
@@ -80,8 +122,9 @@ def _shift_by_max(data: list[float]) -> tuple[float, list[float], float]:
 
 def softmax(values: Sequence[Value]) -> list[Value]:
     """s_i = e^x_i / Σ_j e^x_j, each output one node over all inputs;  ds_i/dx_j = s_i(δ_ij - s_j)."""
-    entries, parents, data = _entries(values, "softmax")
+    entries, data = _operands(values, "softmax")
     _all_values(entries, "softmax")
+    parents = entries
     if not data:
         return []
     _, shifted, log_total = _shift_by_max(data)
@@ -92,8 +135,9 @@ def softmax(values: Sequence[Value]) -> list[Value]:
 
 def log_softmax(values: Sequence[Value]) -> list[Value]:
     """x_i - ln Σ_j e^x_j (stable), each output one node over all inputs;  d/dx_j = δ_ij - softmax_j."""
-    entries, parents, data = _entries(values, "log_softmax")
+    entries, data = _operands(values, "log_softmax")
     _all_values(entries, "log_softmax")
+    parents = entries
     if not data:
         return []
     _, shifted, log_total = _shift_by_max(data)

@@ -119,13 +119,19 @@ def value_of(x: Any) -> float:
 # ---------------------------------------------------------------------------------------------------------
 
 
+# `skip_zero`, on every op: True when the op's local derivatives are finite wherever its output is finite.
+# For such an op an incoming gradient of exactly 0 hands exactly 0 to every input, so backward may skip it
+# (a relu that was off, a sample the loss is already happy with). Where a derivative can be infinite with a
+# finite output (log and 1/x near 0, sqrt at 0, pow), 0·inf = nan must reach the inputs, so no skipping.
+
+
 class UnaryOp:
     """out = forward(x, c): one Value input, `c` an optional constant such as leaky_relu's slope."""
 
-    __slots__ = ("name", "forward", "grad")
+    __slots__ = ("name", "forward", "grad", "skip_zero")
 
-    def __init__(self, name: str, forward: Callable, grad: Callable) -> None:
-        self.name, self.forward, self.grad = name, forward, grad
+    def __init__(self, name: str, forward: Callable, grad: Callable, skip_zero: bool = False) -> None:
+        self.name, self.forward, self.grad, self.skip_zero = name, forward, grad, skip_zero
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
         (x,) = node.parents
@@ -140,10 +146,12 @@ class BinaryOp:
     A constant is not a node: `x * 2.0` has one parent, x, and keeps 2.0 in the node's constant slot.
     """
 
-    __slots__ = ("name", "forward", "grad_a", "grad_b", "left", "right")
+    __slots__ = ("name", "forward", "grad_a", "grad_b", "skip_zero", "left", "right")
 
-    def __init__(self, name: str, forward: Callable, grad_a: Callable, grad_b: Callable) -> None:
+    def __init__(self, name: str, forward: Callable, grad_a: Callable, grad_b: Callable,
+                 skip_zero: bool = False) -> None:  # fmt: skip
         self.name, self.forward, self.grad_a, self.grad_b = name, forward, grad_a, grad_b
+        self.skip_zero = skip_zero
         self.left = _ConstantLeft(self)  # c ⊕ x
         self.right = _ConstantRight(self)  # x ⊕ c
 
@@ -158,10 +166,10 @@ class BinaryOp:
 class _ConstantRight:
     """x ⊕ c: only the derivative with respect to x is needed."""
 
-    __slots__ = ("name", "op")
+    __slots__ = ("name", "op", "skip_zero")
 
     def __init__(self, op: BinaryOp) -> None:
-        self.name, self.op = op.name, op
+        self.name, self.op, self.skip_zero = op.name, op, op.skip_zero
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
         (x,) = node.parents
@@ -173,10 +181,10 @@ class _ConstantRight:
 class _ConstantLeft:
     """c ⊕ x: only the derivative with respect to x is needed."""
 
-    __slots__ = ("name", "op")
+    __slots__ = ("name", "op", "skip_zero")
 
     def __init__(self, op: BinaryOp) -> None:
-        self.name, self.op = op.name, op
+        self.name, self.op, self.skip_zero = op.name, op, op.skip_zero
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
         (x,) = node.parents
@@ -188,10 +196,10 @@ class _ConstantLeft:
 class NaryOp:
     """out = forward(xs): many inputs in ONE node. Its rule returns one gradient per parent."""
 
-    __slots__ = ("name", "grads")
+    __slots__ = ("name", "grads", "skip_zero")
 
-    def __init__(self, name: str, grads: Callable) -> None:
-        self.name, self.grads = name, grads
+    def __init__(self, name: str, grads: Callable, skip_zero: bool = False) -> None:
+        self.name, self.grads, self.skip_zero = name, grads, skip_zero
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> list:
         if create_graph:
@@ -200,9 +208,9 @@ class NaryOp:
 
 
 # --- binary: out = a ⊕ b -------------------------------------------- g·d/da ------------- g·d/db ----
-ADD = BinaryOp("+", lambda a, b: a + b,  lambda g, a, b, out: g,      lambda g, a, b, out: g)  # fmt: skip
-SUB = BinaryOp("-", lambda a, b: a - b,  lambda g, a, b, out: g,      lambda g, a, b, out: -g)  # fmt: skip
-MUL = BinaryOp("*", lambda a, b: a * b,  lambda g, a, b, out: g * b,  lambda g, a, b, out: g * a)  # fmt: skip
+ADD = BinaryOp("+", lambda a, b: a + b,  lambda g, a, b, out: g,      lambda g, a, b, out: g, True)  # fmt: skip
+SUB = BinaryOp("-", lambda a, b: a - b,  lambda g, a, b, out: g,      lambda g, a, b, out: -g, True)  # fmt: skip
+MUL = BinaryOp("*", lambda a, b: a * b,  lambda g, a, b, out: g * b,  lambda g, a, b, out: g * a, True)  # fmt: skip
 DIV = BinaryOp("/", div,                 lambda g, a, b, out: div(g, b),
                                          lambda g, a, b, out: -g * div(out, b))  # fmt: skip
 
@@ -280,24 +288,24 @@ def _abs_grad(g: Any, x: Any, out: Any, c: None) -> Any:
     return g * (1.0 if v > 0 else -1.0 if v < 0 else 0.0)  # d|x|/dx = sign(x), 0 at 0 like PyTorch
 
 
-NEG = UnaryOp("neg", lambda x, c: -x,             lambda g, x, out, c: -g)  # fmt: skip
-ABS = UnaryOp("abs", lambda x, c: abs(x),          _abs_grad)  # fmt: skip
-EXP = UnaryOp("exp", lambda x, c: exp(x),          lambda g, x, out, c: g * out)  # fmt: skip
+NEG = UnaryOp("neg", lambda x, c: -x,             lambda g, x, out, c: -g, True)  # fmt: skip
+ABS = UnaryOp("abs", lambda x, c: abs(x),          _abs_grad, True)  # fmt: skip
+EXP = UnaryOp("exp", lambda x, c: exp(x),          lambda g, x, out, c: g * out, True)  # fmt: skip
 LOG = UnaryOp("log", lambda x, c: log(x),          lambda g, x, out, c: div(g, x))  # fmt: skip
 SQRT = UnaryOp("sqrt", lambda x, c: sqrt(x),       lambda g, x, out, c: div(g, 2.0 * out))  # fmt: skip
-SIN = UnaryOp("sin", lambda x, c: sin(x),          lambda g, x, out, c: g * cos(x))  # fmt: skip
-COS = UnaryOp("cos", lambda x, c: cos(x),          lambda g, x, out, c: g * -sin(x))  # fmt: skip
-TANH = UnaryOp("tanh", lambda x, c: math.tanh(x),  lambda g, x, out, c: g * (1.0 - out * out))  # fmt: skip
+SIN = UnaryOp("sin", lambda x, c: sin(x),          lambda g, x, out, c: g * cos(x), True)  # fmt: skip
+COS = UnaryOp("cos", lambda x, c: cos(x),          lambda g, x, out, c: g * -sin(x), True)  # fmt: skip
+TANH = UnaryOp("tanh", lambda x, c: math.tanh(x),  lambda g, x, out, c: g * (1.0 - out * out), True)  # fmt: skip
 SIGMOID = UnaryOp("sigmoid", lambda x, c: sigmoid(x),
-                  lambda g, x, out, c: g * (1.0 - out) * out)  # fmt: skip
+                  lambda g, x, out, c: g * (1.0 - out) * out, True)  # fmt: skip
 RELU = UnaryOp("relu", _relu,
-               lambda g, x, out, c: 0.0 if value_of(x) <= 0 else g)  # fmt: skip
+               lambda g, x, out, c: 0.0 if value_of(x) <= 0 else g, True)  # fmt: skip
 LEAKY_RELU = UnaryOp("leaky_relu", _leaky_relu,
-                     lambda g, x, out, c: g if value_of(x) > 0 else g * c)  # fmt: skip
+                     lambda g, x, out, c: g if value_of(x) > 0 else g * c, True)  # fmt: skip
 ELU = UnaryOp("elu", _elu,
-              lambda g, x, out, c: g if value_of(x) > 0 else g * (c * exp(x)))  # fmt: skip
+              lambda g, x, out, c: g if value_of(x) > 0 else g * (c * exp(x)), True)  # fmt: skip
 SOFTPLUS = UnaryOp("softplus", _softplus,
-                   lambda g, x, out, c: g if value_of(x) > 20 else g * sigmoid(x))  # fmt: skip
+                   lambda g, x, out, c: g if value_of(x) > 20 else g * sigmoid(x), True)  # fmt: skip
 
 
 # --- n-ary: one node, many inputs. Rules get g, the inputs xs, the output, the constant, create_graph ----
@@ -309,18 +317,6 @@ def _sum_grads(g: Any, xs: list, out: Any, n: int, create_graph: bool) -> list:
 def _mean_grads(g: Any, xs: list, out: Any, n: int, create_graph: bool) -> list:
     """d(Σx/n)/dx_i = 1/n (n counts the constants too)."""
     return [g / n] * len(xs)
-
-
-def _dot_grads(g: Any, xs: list, out: Any, pairs: tuple, create_graph: bool) -> list:
-    """d(Σ x_i·w_i)/dx_i = w_i and d/dw_i = x_i. `pairs` holds the original entries (x's, w's).
-
-    The parents are the Value entries of the x's, then those of the w's; floats are constants.
-    """
-    left, right = pairs
-    partner = (lambda v: v) if create_graph else value_of  # Values for create_graph, else their numbers
-    return [g * partner(w) for x, w in zip(left, right) if type(x) is not float] + [
-        g * partner(x) for x, w in zip(left, right) if type(w) is not float
-    ]
 
 
 def _logsumexp_grads(g: Any, xs: list, out: Any, n: int, create_graph: bool) -> list:
@@ -347,9 +343,33 @@ def _log_softmax_grads(g: Any, xs: list, out: Any, i: int, create_graph: bool) -
     return [g * ((1.0 if j == i else 0.0) - exp((x - xi) + out)) for j, x in enumerate(xs)]
 
 
-SUM = NaryOp("sum", _sum_grads)
-MEAN = NaryOp("mean", _mean_grads)
-DOT = NaryOp("dot", _dot_grads)
-LOGSUMEXP = NaryOp("logsumexp", _logsumexp_grads)
-SOFTMAX = NaryOp("softmax", _softmax_grads)
-LOG_SOFTMAX = NaryOp("log_softmax", _log_softmax_grads)
+SUM = NaryOp("sum", _sum_grads, True)
+MEAN = NaryOp("mean", _mean_grads, True)
+
+
+class DotOp:
+    """Σ x_i·w_i as one node: the weighted sum of every neuron, so it gets a backward of its own.
+
+    d/dx_i = w_i and d/dw_i = x_i: each parent's gradient is g times its partner. The node's constant holds
+    (xs, ws, partners): the original entries (floats are constants) and, in parent order, the partners'
+    numbers read at forward time, so a first-order backward is one multiplication per parent.
+    """
+
+    __slots__ = ("name", "skip_zero")
+
+    def __init__(self) -> None:
+        self.name, self.skip_zero = "dot", True
+
+    def backward(self, node: Any, g: Any, create_graph: bool) -> list:
+        xs, ws, partners = node._ctx
+        if not create_graph:
+            return [g * p for p in partners]
+        return [g * w for x, w in zip(xs, ws) if type(x) is not float] + [
+            g * x for x, w in zip(xs, ws) if type(w) is not float
+        ]
+
+
+DOT = DotOp()
+LOGSUMEXP = NaryOp("logsumexp", _logsumexp_grads, True)
+SOFTMAX = NaryOp("softmax", _softmax_grads, True)
+LOG_SOFTMAX = NaryOp("log_softmax", _log_softmax_grads, True)

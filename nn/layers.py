@@ -112,8 +112,15 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def _forward(self, xs: list[Value | float]) -> list[Value]:
-        """Always a list: what the next layer reads, whatever this layer's width."""
-        return [n._forward(xs) for n in self.neurons]
+        """Always a list: what the next layer reads, whatever this layer's width.
+
+        The same nodes as calling each neuron in turn, built by autograd.linear, which reads the inputs'
+        numbers once for the whole layer instead of once per neuron.
+        """
+        neurons = self.neurons
+        zs = autograd.linear(xs, [n.w for n in neurons], [n.b for n in neurons])
+        act = ACTIVATIONS[self.activation]
+        return zs if act is None else [act(z) for z in zs]
 
     def extra_repr(self) -> str:
         return f"{self.nin} -> {self.nout}, activation={self.activation!r}"

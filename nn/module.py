@@ -65,11 +65,16 @@ class Module:
         return [m for _, m in self.named_modules()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """Every parameter with its dotted name (`layers.0.neurons.3.w.1`), in registration order."""
-        result = []
+        """Every parameter with its dotted name (`layers.0.neurons.3.w.1`), in registration order.
+
+        A parameter reachable twice (a module shared by two attributes) is listed once, under its first
+        name, as in PyTorch, so that an optimizer steps it once.
+        """
+        result, seen = [], set()
         for prefix, module in self.named_modules():
             for name, item in module._named_members():
-                if isinstance(item, Value):
+                if isinstance(item, Value) and item not in seen:
+                    seen.add(item)
                     result.append((f"{prefix}.{name}" if prefix else name, item))
         return result
 
