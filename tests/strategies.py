@@ -35,8 +35,10 @@ def same_float(got: float, expected: float, rel: float = 1e-12, abs_: float = 1e
 # ---------------------------------------------------------------------------------------------
 
 # Unary steps: (name, parameter). Tensors and Values share the method names of these ops.
-SMOOTH_UNARY = ("neg", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos", "elu1")
-KINKED_UNARY = ("abs", "relu", "leaky_relu", "elu")
+# SMOOTH: twice differentiable on their whole domain. KINKED: a derivative jumps somewhere (elu with
+# alpha = 1 is C1 only: its second derivative jumps from 1 to 0 at x = 0).
+SMOOTH_UNARY = ("neg", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos")
+KINKED_UNARY = ("abs", "relu", "leaky_relu", "elu", "elu1")
 BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
 POWER_EXPONENTS = (2.0, 3.0, -1.0, 0.5, -2.0, 1.5)
 STEP_KINDS = ("unary", "unary", "binary", "binary", "const_right", "const_left", "nary")
@@ -115,6 +117,11 @@ class TorchBackend:
 
 def replay(recipe: Recipe, leaves: list, backend: type) -> Any:
     """Build the recipe's graph over the given leaf objects; return one output: the sum of all step nodes."""
+    return backend.nary("sum", replay_nodes(recipe, leaves, backend)[len(leaves):], [], 0)
+
+
+def replay_nodes(recipe: Recipe, leaves: list, backend: type) -> list:
+    """Build the recipe's graph over the given leaf objects; return every node, leaves first."""
     nodes = list(leaves)
     for step in recipe.steps:
         kind = step[0]
@@ -134,8 +141,7 @@ def replay(recipe: Recipe, leaves: list, backend: type) -> Any:
             _, name, idxs, ws, k = step
             weights = [nodes[w] if isinstance(w, int) else w for w in ws]
             nodes.append(backend.nary(name, [nodes[i] for i in idxs], weights, k))
-    outputs = nodes[len(leaves):]
-    return backend.nary("sum", outputs, [], 0)
+    return nodes
 
 
 leaf_values = st.one_of(
