@@ -1,0 +1,367 @@
+"""fit: the training loop (forward, loss, zero_grad, backward, step) over epochs of mini-batches, and accuracy.
+
+    >>> from nn import MLP, make_moons, fit, accuracy
+    >>> X, y = make_moons(100, noise=0.1, seed=0)
+    >>> model = MLP(2, [16, 16, 1], seed=0)
+    >>> history = fit(model, X, y, loss="hinge", epochs=50, progress=False)
+    >>> accuracy(model, X, y) > 0.9
+    True
+
+One step is the five lines every PyTorch tutorial repeats: run the model on a mini-batch, measure the loss,
+clear the old gradients, backpropagate, let the optimizer move the weights. `fit` repeats it for every
+mini-batch of every epoch, steps the learning-rate schedule once per epoch, and keeps a `History`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import autograd
+from autograd import Value
+from nn import functional as F
+from nn import optim
+from nn.data import DataLoader
+from nn.module import Module
+
+if importlib.util.find_spec("ipywidgets") is not None:
+    from tqdm.auto import tqdm  # a widget bar in Jupyter, a text bar elsewhere
+else:
+    from tqdm import tqdm  # without ipywidgets Jupyter cannot draw the widget: a text bar everywhere
+
+Output = Value | Sequence[Value]  # what a model returns for one sample: one Value, or one per class
+LossFn = Callable[[list[Any], list[Any]], Value]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Named losses: each takes the model's outputs over a mini-batch and the targets, and returns one Value.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _single(output: Any) -> Any:
+    """The one output of a single-output model, whether it came back as a Value or as a list of one."""
+    if isinstance(output, Value):
+        return output
+    if len(output) != 1:
+        raise ValueError(f"this loss needs a model with one output, got {len(output)} outputs per sample")
+    return output[0]
+
+
+def _cross_entropy(outputs: list[Any], targets: list[Any]) -> Value:
+    rows = [[o] if isinstance(o, Value) else o for o in outputs]
+    return F.cross_entropy(rows, targets)
+
+
+def _bce_with_logits(outputs: list[Any], targets: list[Any]) -> Value:
+    return F.binary_cross_entropy_with_logits([_single(o) for o in outputs], [float(t) for t in targets])
+
+
+def _hinge(outputs: list[Any], targets: list[Any]) -> Value:
+    # Class 0 is the margin side -1, class 1 the side +1: mean of relu(1 - y*s).
+    return F.hinge_loss([_single(o) for o in outputs], [2.0 * t - 1.0 for t in targets])
+
+
+def _mse(outputs: list[Any], targets: list[Any]) -> Value:
+    # A model with several outputs regresses a vector per sample: compare them all, entry by entry.
+    flat_out: list[Any] = []
+    flat_target: list[float] = []
+    for o, t in zip(outputs, targets):
+        if isinstance(o, Value):
+            flat_out.append(o)
+            flat_target.append(float(t))
+        else:
+            o = list(o)
+            t = list(t) if isinstance(t, Sequence) else [t]
+            if len(o) != len(t):
+                raise ValueError(f"mse: a sample has {len(o)} outputs but its target has {len(t)} entries")
+            flat_out.extend(o)
+            flat_target.extend(float(v) for v in t)
+    return F.mse_loss(flat_out, flat_target)
+
+
+# name -> (loss over a mini-batch, the targets it accepts or None for any, the output threshold for accuracy)
+LOSSES: dict[str, tuple[LossFn, str | None, float]] = {
+    "cross_entropy": (_cross_entropy, "class indices 0, 1, ..., n_classes - 1", 0.0),
+    "bce_with_logits": (_bce_with_logits, "0 or 1", 0.0),  # logit > 0 <=> probability > 1/2
+    "hinge": (_hinge, "0 or 1", 0.0),  # score > 0: class 1 (the +1 side of the margin)
+    "mse": (_mse, None, 0.5),  # a regression onto 0/1 labels: closer to 1 than to 0 is class 1
+}
+
+
+def _check_targets(loss: str, y: Sequence[Any], name: str) -> None:
+    """Fail early, before any training, when the labels do not fit the named loss."""
+    for i, t in enumerate(y):
+        if loss == "mse":
+            ok = isinstance(t, (int, float, Sequence)) and not isinstance(t, (bool, str))
+        elif loss == "cross_entropy":
+            ok = isinstance(t, int) and not isinstance(t, bool) and t >= 0
+        else:
+            ok = not isinstance(t, bool) and isinstance(t, (int, float)) and t in (0, 1)
+        if not ok:
+            allowed = LOSSES[loss][1] or "numbers (or lists of numbers)"
+            raise ValueError(f"loss={loss!r} needs targets that are {allowed}; {name}[{i}] is {t!r}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Predictions and accuracy
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _class_of(output: Any, threshold: float) -> int:
+    """argmax of the outputs (first maximum, like torch.argmax); one output: 1 when it is above threshold."""
+    if isinstance(output, Value):
+        return int(output.data > threshold)
+    scores = [getattr(o, "data", o) for o in output]
+    if len(scores) == 1:
+        return int(scores[0] > threshold)
+    best = 0
+    for k in range(1, len(scores)):
+        if scores[k] > scores[best]:
+            best = k
+    return best
+
+
+def _modes(model: Module) -> list[tuple[Module, bool]]:
+    """Every sub-module's train/eval flag, to put back exactly as it was (dropout may be off on its own)."""
+    return [(m, m.training) for m in model.modules()]
+
+
+def _restore(modes: list[tuple[Module, bool]]) -> None:
+    for m, training in modes:
+        m.training = training
+
+
+def _check_model(model: Any) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nn.Module (e.g. nn.MLP), got {type(model).__name__}")
+
+
+def _check_samples(X: Any, y: Any, names: tuple[str, str] = ("X", "y")) -> None:
+    for name, value in zip(names, (X, y)):
+        if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be a list with one entry per sample, got {type(value).__name__}")
+    if len(X) != len(y):
+        raise ValueError(f"{names[0]} and {names[1]} must have the same length, "
+                         f"got {len(X)} and {len(y)}")  # fmt: skip
+    if len(X) == 0:
+        raise ValueError(f"{names[0]} and {names[1]} are empty: there is nothing to learn from or to score")
+
+
+def _evaluate_outputs(model: Module, X: Sequence[Any]) -> list[Any]:
+    """model(x) for every x, in eval mode (dropout off) and without building a graph; modes restored."""
+    modes = _modes(model)
+    model.eval()
+    try:
+        with autograd.no_grad():
+            return [model(x) for x in X]
+    finally:
+        _restore(modes)
+
+
+def predict(model: Module, X: Sequence[Any], threshold: float = 0.0) -> list[int]:
+    """class(x) = argmax_k model(x)_k, or [model(x) > threshold] for a one-output model, for each x in X.
+
+    Runs in eval mode under `no_grad()` (no graph is built) and leaves the model's modes as they were.
+    """
+    _check_model(model)
+    if not isinstance(X, Sequence) or isinstance(X, (str, bytes)):
+        raise TypeError(f"X must be a list with one entry per sample, got {type(X).__name__}")
+    return [_class_of(o, threshold) for o in _evaluate_outputs(model, X)]
+
+
+def accuracy(model: Module, X: Sequence[Any], y: Sequence[int], threshold: float = 0.0) -> float:
+    """(1/n) * #{i : predict(model, X)[i] == y[i]}: the fraction of samples whose class is right, in [0, 1].
+
+    The predicted class is the argmax of the outputs, or for a one-output model 1 when the output is above
+    `threshold` (0: a logit or a margin score; use 0.5 for a model trained with mse onto 0/1 labels).
+    """
+    _check_model(model)
+    _check_samples(X, y)
+    predictions = predict(model, X, threshold)
+    return sum(p == t for p, t in zip(predictions, y)) / len(y)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The history and the loop
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """What `fit` measured, one entry per epoch.
+
+    train_loss[e], train_accuracy[e]: averages over epoch e's mini-batches, measured on the forward passes
+    that trained it (before each update, in train mode), like micrograd's demo and Keras report them.
+    train_loss is the minimized objective: the loss plus the regularization term if any.
+    val_loss[e], val_accuracy[e]: on the validation set after epoch e, in eval mode (no regularization).
+    lr[e]: the learning rate used in epoch e. Accuracies stay empty when the targets are not class labels.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        """The number of epochs recorded."""
+        return len(self.train_loss)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """{name: per-epoch list}, leaving out what was not measured (so pandas.DataFrame(...) works)."""
+        return {name: list(values) for name, values in vars(self).items() if values}
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: {value!r}")
+    return value
+
+
+def _resolve_loss(loss: Any) -> tuple[LossFn, str | None, float]:
+    """(loss function, its name or None for the user's own, threshold for accuracy)."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}, "
+                             f"or pass a function (outputs, targets) -> Value")  # fmt: skip
+        fn, _, threshold = LOSSES[loss]
+        return fn, loss, threshold
+    if callable(loss):
+        return loss, None, 0.0
+    raise TypeError(f"loss must be a name ({', '.join(map(repr, LOSSES))}) or a function "
+                    f"(outputs, targets) -> Value, got {type(loss).__name__}")  # fmt: skip
+
+
+def _is_label(t: Any) -> bool:
+    return isinstance(t, int) and not isinstance(t, bool)
+
+
+def _mean_loss(loss_fn: LossFn, outputs: list[Any], targets: list[Any]) -> float:
+    value = loss_fn(outputs, targets)
+    return float(getattr(value, "data", value))
+
+
+def fit(
+    model: Module,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: str | LossFn = "cross_entropy",
+    optimizer: optim.Optimizer | None = None,
+    epochs: int = 10,
+    batch_size: int | None = None,
+    scheduler: optim.LRScheduler | None = None,
+    validation: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    progress: bool = True,
+    shuffle: bool = True,
+    seed: int | None = None,
+    regularization: Callable[[Module], Value] | None = None,
+) -> History:
+    """Minimize L(θ) = loss(model_θ(X_b), y_b) [+ regularization(model)] by one optimizer step per mini-batch b.
+
+    For each epoch: for each mini-batch (all samples when batch_size is None; reshuffled every epoch with a
+    generator seeded by `seed` when shuffle): outputs = [model(x) for x in X_b], L = loss(outputs, y_b)
+    (+ regularization(model)), optimizer.zero_grad(), L.backward(), optimizer.step(). Then scheduler.step()
+    (once per epoch, after the optimizer, as in PyTorch) and, given validation=(X_val, y_val), the validation
+    loss and accuracy in eval mode under no_grad().
+
+    loss: a function (outputs, targets) -> Value over a mini-batch, or a name: "cross_entropy" (a list of
+    logits per sample, y class indices), "bce_with_logits" (one output, y 0/1), "hinge" (one output, y 0/1
+    taken as -1/+1), "mse". optimizer: default Adam(model.parameters(), lr=1e-2). The model trains in train
+    mode; its modes are restored at the end. progress shows a tqdm bar with the running loss and accuracy.
+    """
+    # --- check everything before changing anything ---------------------------------------------------------
+    _check_model(model)
+    _check_samples(X, y)
+    loss_fn, loss_name, threshold = _resolve_loss(loss)
+    epochs = _check_int("epochs", epochs, 1)
+    if batch_size is not None:
+        _check_int("batch_size", batch_size, 1)
+    progress = _check_bool("progress", progress)
+    shuffle = _check_bool("shuffle", shuffle)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}: {seed!r}")
+    if optimizer is None:
+        optimizer = optim.Adam(model.parameters(), lr=1e-2)
+    elif not isinstance(optimizer, optim.Optimizer):
+        raise TypeError(f"optimizer must be an nn.optim optimizer (e.g. optim.SGD(model.parameters(), lr=0.1)), "
+                        f"got {type(optimizer).__name__}")  # fmt: skip
+    if scheduler is not None:
+        if not isinstance(scheduler, optim.LRScheduler):
+            raise TypeError(f"scheduler must be an nn.optim schedule (e.g. optim.StepLR), "
+                            f"got {type(scheduler).__name__}")  # fmt: skip
+        if scheduler.optimizer is not optimizer:
+            raise ValueError("scheduler was built on a different optimizer than the one fit() uses")
+    if regularization is not None and not callable(regularization):
+        raise TypeError(f"regularization must be a function model -> Value (e.g. lambda m: 1e-4 * "
+                        f"l2_penalty(m.parameters())), got {type(regularization).__name__}")  # fmt: skip
+    if validation is not None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise TypeError("validation must be a pair (X_val, y_val)")
+        _check_samples(validation[0], validation[1], ("X_val", "y_val"))
+    if loss_name is not None:
+        _check_targets(loss_name, y, "y")
+        if validation is not None:
+            _check_targets(loss_name, validation[1], "y_val")
+    # Accuracy only means something for class labels (not for regression targets).
+    classify = all(_is_label(t) for t in y)
+    val_classify = validation is not None and all(_is_label(t) for t in validation[1])
+
+    # --- the loop ------------------------------------------------------------------------------------------
+    n = len(X)
+    size = n if batch_size is None else min(batch_size, n)
+    # One batch of everything needs no shuffling: the order of the samples only changes rounding.
+    loader = DataLoader(X, y, batch_size=size, shuffle=shuffle and size < n, seed=seed)
+    history = History()
+    modes = _modes(model)
+    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress, leave=True)
+    try:
+        for _ in bar:
+            model.train()
+            history.lr.append(optimizer.lr)
+            total_loss, correct, seen = 0.0, 0, 0
+            for X_batch, y_batch in loader:
+                outputs = [model(x) for x in X_batch]
+                batch_loss = loss_fn(outputs, y_batch)
+                if regularization is not None:
+                    batch_loss = batch_loss + regularization(model)
+                optimizer.zero_grad()
+                batch_loss.backward()
+                optimizer.step()
+                # Bookkeeping from numbers already computed: no extra forward pass.
+                total_loss += batch_loss.data * len(y_batch)
+                if classify:
+                    correct += sum(_class_of(o, threshold) == t for o, t in zip(outputs, y_batch))
+                seen += len(y_batch)
+            if scheduler is not None:
+                scheduler.step()
+            history.train_loss.append(total_loss / seen)
+            postfix = {"loss": f"{total_loss / seen:.4g}"}
+            if classify:
+                history.train_accuracy.append(correct / seen)
+                postfix["acc"] = f"{correct / seen:.3f}"
+            if validation is not None:
+                X_val, y_val = validation
+                val_outputs = _evaluate_outputs(model, X_val)
+                with autograd.no_grad():
+                    history.val_loss.append(_mean_loss(loss_fn, val_outputs, list(y_val)))
+                postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
+                if val_classify:
+                    hits = sum(_class_of(o, threshold) == t for o, t in zip(val_outputs, y_val))
+                    history.val_accuracy.append(hits / len(y_val))
+                    postfix["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
+            if progress:
+                bar.set_postfix(postfix)
+    finally:
+        bar.close()
+        _restore(modes)
+    return history
