@@ -1,9 +1,9 @@
 """Backpropagation: walk the graph from the output back to the leaves, applying the chain rule at each node.
 
-The walk is iterative (no recursion, so a chain of a million operations is fine) and uses consumer counts
-(Kahn's algorithm): first count how many times each node is used by the nodes above it; then start at the
-output and hand each node's gradient down to its parents. A node is ready once every one of its consumers
-has handed its share down, so its gradient is complete before it is used.
+First put the nodes in topological order (every node after the nodes it was made from), by a depth-first
+search with an explicit stack: no recursion, so a chain of a million operations is fine. Then walk that order
+backwards, from the output down: by the time a node is reached, every node that used it has already handed
+its share of the gradient down, so its gradient is complete and can be passed on to its own parents.
 """
 
 from __future__ import annotations
@@ -13,29 +13,30 @@ from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import Any
 
-from autograd.mode import _mode, enable_grad
+from autograd.mode import enable_grad, is_anomaly_enabled
 from autograd.value import Number, Value, _is_number
 
 
-def count_consumers(roots: Sequence[Value]) -> dict[Value, int]:
-    """Every interior node under the roots (and the roots), mapped to how many times nodes above use it.
+def topological_order(roots: Sequence[Value]) -> list[Value]:
+    """The interior nodes under the roots (the roots included), each after all of its parents.
 
-    Leaves (inputs and parameters) are left out: nothing waits for them, they only receive gradients.
-    Networks are mostly leaves (every weight is one), so this saves most of the bookkeeping.
+    Leaves (inputs and parameters) are left out: nothing below them needs their turn, they only receive
+    gradients. Networks are mostly leaves (every weight is one), so this saves most of the walking.
     """
-    consumers = {root: 0 for root in roots}
-    stack = list(consumers)
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack = [(root, False) for root in roots if root.parents]
     while stack:
-        node = stack.pop()
-        for parent in node.parents:
-            if not parent.parents:
-                continue
-            if parent in consumers:
-                consumers[parent] += 1
-            else:
-                consumers[parent] = 1
-                stack.append(parent)
-    return consumers
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)  # everything it was made from is already in the order
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))  # come back to it once its parents are done
+            for parent in node.parents:
+                if parent.parents and parent not in visited:
+                    stack.append((parent, False))
+    return order
 
 
 def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool) -> None:
@@ -44,38 +45,26 @@ def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
     Interior nodes start from 0, so their `.grad` shows this pass only; leaves keep what they had, so
     repeated `backward()` calls accumulate into parameters, like PyTorch.
     """
-    pending = count_consumers(roots)  # counts down as consumers hand their gradients over
-    for node in pending:
-        if node.parents:
-            node.grad = 0.0
+    order = topological_order(roots)
+    for node in order:
+        node.grad = 0.0
     for root, seed in zip(roots, seeds):
         root.grad += seed
 
-    ready = [root for root in roots if pending[root] == 0]
-    anomaly = _mode.anomaly
+    anomaly = is_anomaly_enabled()
     isfinite = math.isfinite
-    while ready:
-        node = ready.pop()
-        parents = node.parents
-        if not parents:
-            continue  # a root that is a leaf
+    for node in reversed(order):  # from the output down: each node's gradient is complete when reached
         g = node.grad
         op = node._op
+        # A zero gradient through an op whose local derivatives are finite hands exactly 0 to every parent
+        # (see `skip_zero` in ops.py): nothing to do.
         if g == 0.0 and op.skip_zero and isfinite(node.data):
-            # Every contribution would be exactly 0 (see `skip_zero` in ops.py): only hand over the turn.
-            contributions = None
-        else:
-            contributions = op.backward(node, g, create_graph)
-            if anomaly:
-                _check_gradients(node, contributions)
-        for i, parent in enumerate(parents):
-            if contributions is not None:
-                parent.grad += contributions[i]
-            if parent.parents:  # an interior node: is this the last consumer it was waiting for?
-                left = pending[parent] - 1
-                pending[parent] = left
-                if left == 0:
-                    ready.append(parent)
+            continue
+        contributions = op.backward(node, g, create_graph)
+        if anomaly:
+            _check_gradients(node, contributions)
+        for parent, contribution in zip(node.parents, contributions):
+            parent.grad += contribution
 
 
 def _check_gradients(node: Value, contributions: Sequence[Any]) -> None:

@@ -10,11 +10,13 @@ import builtins
 import math
 import operator
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from autograd import ops
 from autograd.value import Number, Value, _is_number, _node
 
 _FLOATS_ONLY = {float}
+_VALUES_ONLY = {Value}
 
 
 def _operands(values: Iterable[Value | Number], name: str) -> tuple[list, list[float]]:
@@ -69,13 +71,21 @@ def dot(xs: Sequence[Value | Number], ws: Sequence[Value | Number]) -> Value:
     return _dot_node(left, left_data, right, right_data)
 
 
-def _dot_node(left: list, left_data: list[float], right: list, right_data: list[float]) -> Value:
-    # Each parent's partner: the number its gradient is g times (d(x_i·w_i)/dx_i = w_i), read now, at forward
-    # time, so that backward is one multiplication per parent (see ops.DotOp).
-    partners = [d for v, d in zip(left, right_data) if type(v) is not float]
-    partners += [d for v, d in zip(right, left_data) if type(v) is not float]
+def _value_mask(entries: list) -> list[bool] | None:
+    """Which entries are Values (not constants); None when all of them are, the common case."""
+    mask = [type(v) is not float for v in entries]
+    return None if all(mask) else mask
+
+
+def _dot_node(left: list, left_data: list[float], right: list, right_data: list[float],
+              parents: tuple | None = None, left_mask: list[bool] | None = None,
+              right_mask: list[bool] | None = None) -> Value:  # fmt: skip
+    # Both sides' numbers and Value masks are kept for backward, where d(x_i·w_i)/dx_i = w_i (ops.DotOp).
+    if parents is None:
+        parents = (*_values(left), *_values(right))
+        left_mask, right_mask = _value_mask(left), _value_mask(right)
     data = builtins.sum(map(operator.mul, left_data, right_data))
-    return _node(data, (*_values(left), *_values(right)), ops.DOT, (left, right, partners))
+    return _node(data, parents, ops.DOT, (left, right, left_data, right_data, left_mask, right_mask))
 
 
 def linear(x: Sequence[Value | Number], weight: Sequence[Sequence[Value | Number]],
@@ -86,19 +96,26 @@ def linear(x: Sequence[Value | Number], weight: Sequence[Sequence[Value | Number
     inputs' numbers once for all rows instead of once per row (the name and layout are PyTorch's F.linear).
     """
     xs, x_data = _operands(x, "linear")
-    rows = list(weight)
-    if bias is not None:
-        biases = list(bias)
-        if len(biases) != len(rows):
-            raise ValueError(f"linear() got {len(rows)} weight rows but {len(biases)} biases")
+    if bias is None:
+        rows = [list(row) for row in weight]
+    else:
+        weight, biases = list(weight), list(bias)
+        if len(biases) != len(weight):
+            raise ValueError(f"linear() got {len(weight)} weight rows but {len(biases)} biases")
+        rows = [[*row, b] for row, b in zip(weight, biases)]
         xs, x_data = xs + [1.0], x_data + [1.0]  # the bias is a weight on a constant input of 1
-    outputs = []
     for j, row in enumerate(rows):
-        w, w_data = _operands([*row, biases[j]] if bias is not None else row, "linear")
-        if len(w) != len(xs):
-            width = len(w) - (bias is not None)
-            raise ValueError(f"linear(): weight row {j} has {width} entries but the input has {len(x_data) - 1}")
-        outputs.append(_dot_node(w, w_data, xs, x_data))
+        if len(row) != len(xs):
+            extra = bias is not None
+            raise ValueError(f"linear(): weight row {j} has {len(row) - extra} entries, the input {len(xs) - extra}")
+    x_values, x_mask = tuple(_values(xs)), _value_mask(xs)  # shared by every row
+    if set(map(type, chain.from_iterable(rows))) == _VALUES_ONLY:
+        # Every weight is a Value (parameters: the usual case), so there is nothing to check entry by entry.
+        return [_dot_node(row, [w.data for w in row], xs, x_data, (*row, *x_values), None, x_mask) for row in rows]
+    outputs = []
+    for row in rows:
+        w, w_data = _operands(row, "linear")
+        outputs.append(_dot_node(w, w_data, xs, x_data, (*_values(w), *x_values), _value_mask(w), x_mask))
     return outputs
 
 

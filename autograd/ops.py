@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import compress
 from typing import Any
 
 inf, nan = math.inf, math.nan
@@ -109,7 +110,8 @@ def pow(a: Any, b: Any) -> Any:  # noqa: A001 - the math name, as in torch.pow
 
 
 def value_of(x: Any) -> float:
-    """The number inside: x itself for a float, x.data for a Value (for branch conditions)."""
+    """The number inside: x itself for a float, x.data for a Value (for == in branch conditions: a Value's
+    == is identity, while <, <=, >, >= compare numbers and need no unwrapping)."""
     return x if type(x) is float else x.data
 
 
@@ -299,13 +301,13 @@ TANH = UnaryOp("tanh", lambda x, c: math.tanh(x),  lambda g, x, out, c: g * (1.0
 SIGMOID = UnaryOp("sigmoid", lambda x, c: sigmoid(x),
                   lambda g, x, out, c: g * (1.0 - out) * out, True)  # fmt: skip
 RELU = UnaryOp("relu", _relu,
-               lambda g, x, out, c: 0.0 if value_of(x) <= 0 else g, True)  # fmt: skip
+               lambda g, x, out, c: 0.0 if x <= 0 else g, True)  # fmt: skip
 LEAKY_RELU = UnaryOp("leaky_relu", _leaky_relu,
-                     lambda g, x, out, c: g if value_of(x) > 0 else g * c, True)  # fmt: skip
+                     lambda g, x, out, c: g if x > 0 else g * c, True)  # fmt: skip
 ELU = UnaryOp("elu", _elu,
-              lambda g, x, out, c: g if value_of(x) > 0 else g * (c * exp(x)), True)  # fmt: skip
+              lambda g, x, out, c: g if x > 0 else g * (c * exp(x)), True)  # fmt: skip
 SOFTPLUS = UnaryOp("softplus", _softplus,
-                   lambda g, x, out, c: g if value_of(x) > 20 else g * sigmoid(x), True)  # fmt: skip
+                   lambda g, x, out, c: g if x > 20 else g * sigmoid(x), True)  # fmt: skip
 
 
 # --- n-ary: one node, many inputs. Rules get g, the inputs xs, the output, the constant, create_graph ----
@@ -350,9 +352,9 @@ MEAN = NaryOp("mean", _mean_grads, True)
 class DotOp:
     """Σ x_i·w_i as one node: the weighted sum of every neuron, so it gets a backward of its own.
 
-    d/dx_i = w_i and d/dw_i = x_i: each parent's gradient is g times its partner. The node's constant holds
-    (xs, ws, partners): the original entries (floats are constants) and, in parent order, the partners'
-    numbers read at forward time, so a first-order backward is one multiplication per parent.
+    d/dx_i = w_i and d/dw_i = x_i: each parent's gradient is g times its partner. The node's constant holds,
+    read at forward time: the entries (xs, ws; a float entry is a constant, the others are the parents, xs'
+    first), their numbers, and for each side a mask of which entries are Values (None: all of them).
     """
 
     __slots__ = ("name", "skip_zero")
@@ -361,12 +363,14 @@ class DotOp:
         self.name, self.skip_zero = "dot", True
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> list:
-        xs, ws, partners = node._ctx
-        if not create_graph:
-            return [g * p for p in partners]
-        return [g * w for x, w in zip(xs, ws) if type(x) is not float] + [
-            g * x for x, w in zip(xs, ws) if type(w) is not float
-        ]
+        xs, ws, x_data, w_data, x_mask, w_mask = node._ctx
+        if create_graph:  # the partners as they are (Values), so that the result is a graph again
+            x_data, w_data = xs, ws
+        # The partners of the Values among xs are the matching ws, and the reverse; `compress` picks them at
+        # C speed, which matters: this is most of the work of a network's backward pass.
+        x_partners = w_data if x_mask is None else compress(w_data, x_mask)
+        w_partners = x_data if w_mask is None else compress(x_data, w_mask)
+        return [g * w for w in x_partners] + [g * x for x in w_partners]
 
 
 DOT = DotOp()

@@ -199,18 +199,23 @@ def _constant(x: object, name: str) -> float:
 
 def _node(data: float, parents: tuple, op: Any, ctx: Any = None) -> Value:
     """Make the result of an operation. Under no_grad it is a leaf: no parents, no rule."""
-    out = Value.__new__(Value)  # skip __init__'s checks: data is already a float
+    out = _new(Value)  # skip __init__'s checks: data is already a float
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _mode.grad_enabled:
+    grad_enabled, anomaly = _mode.switches
+    if grad_enabled:
         out.parents, out._op, out._ctx = parents, op, ctx
     else:
         out.parents, out._op, out._ctx = (), None, None
-    if _mode.anomaly and not math.isfinite(data):
+    if anomaly and not math.isfinite(data):
         inputs = ", ".join(repr(p.data) for p in parents)
-        raise FloatingPointError(f"detect_anomaly: {op.name!r} returned {data} from inputs ({inputs})")
+        constant = f", constant {ctx!r}" if isinstance(ctx, float) else ""
+        raise FloatingPointError(f"detect_anomaly: {op.name!r} returned {data} from inputs ({inputs}){constant}")
     return out
+
+
+_new = object.__new__
 
 
 def _unary(op: ops.UnaryOp, x: Value, c: Any = None) -> Value:

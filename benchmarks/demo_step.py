@@ -1,0 +1,219 @@
+"""micrograd's demo training step, written for five engines that compute the same numbers.
+
+The step: moons (100 points), MLP(2, [16, 16, 1]) with ReLU hidden layers, hinge loss + 1e-4·L2, backward,
+SGD update, zero_grad. Every engine starts from the same weights, so each computes the same loss and the same
+gradients (tests/test_benchmarks.py checks that at a small size):
+
+- chaingrad: this library, inputs as Values, the way a user writes it;
+- micrograd 0.1.0: its own MLP and demo code;
+- torch-scalars: PyTorch with one 0-d tensor per scalar, the same scalar graph (float64);
+- hand-written: plain Python floats and loops, forward and backward by hand, no graph: the limit for a
+  pure-Python engine;
+- torch-batched: the same network vectorized in PyTorch, for context only.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import autograd
+import nn
+from nn.functional import hinge_loss, l2_penalty
+
+ALPHA = 1e-4  # the L2 weight of micrograd's demo
+SIZES = [2, 16, 16, 1]
+
+
+def workload(n_points: int = 100, seed: int = 1, sizes: list[int] = SIZES) -> tuple:
+    """(X, y±1, weights): the data and one shared starting point, weights[layer][neuron] = (w list, b)."""
+    X, labels = nn.make_moons(n_points, noise=0.1, seed=seed)
+    y = [2.0 * t - 1.0 for t in labels]
+    rng = random.Random(seed)
+    weights = [
+        [([rng.uniform(-1, 1) for _ in range(nin)], rng.uniform(-0.1, 0.1)) for _ in range(nout)]
+        for nin, nout in zip(sizes, sizes[1:])
+    ]
+    return X, y, weights
+
+
+# Each engine: setup(X, y, weights) -> a step function; step(lr) runs one training step and returns
+# (loss, gradients in parameter order: layer by layer, neuron by neuron, w then b, taken before the update).
+
+
+def chaingrad(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    model = nn.MLP(SIZES[0], SIZES[1:], seed=0)
+    for layer, layer_weights in zip(model.layers, weights):
+        for neuron, (w, b) in zip(layer.neurons, layer_weights):
+            for p, v in zip(neuron.w, w):
+                p.data = v
+            neuron.b.data = b
+    params = model.parameters()
+
+    def step(lr: float) -> tuple:
+        inputs = [[autograd.Value(v) for v in row] for row in X]
+        scores = [model(x) for x in inputs]
+        loss = hinge_loss(scores, y) + ALPHA * l2_penalty(params)
+        model.zero_grad()
+        loss.backward()
+        grads = [p.grad for p in params]
+        for p in params:
+            p.data -= lr * p.grad
+        return loss.data, grads
+
+    return step
+
+
+def micrograd(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    model = MLP(SIZES[0], SIZES[1:])
+    for layer, layer_weights in zip(model.layers, weights):
+        for neuron, (w, b) in zip(layer.neurons, layer_weights):
+            for p, v in zip(neuron.w, w):
+                p.data = v
+            neuron.b.data = b
+    params = model.parameters()
+
+    def step(lr: float) -> tuple:  # micrograd's demo notebook, step for step
+        inputs = [list(map(Value, row)) for row in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in params)
+        loss = data_loss + reg_loss
+        model.zero_grad()
+        loss.backward()
+        grads = [p.grad for p in params]
+        for p in params:
+            p.data -= lr * p.grad
+        return loss.data, grads
+
+    return step
+
+
+def torch_scalars(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    import torch
+
+    def scalar(v: float, grad: bool = False) -> torch.Tensor:
+        return torch.tensor(v, dtype=torch.float64, requires_grad=grad)
+
+    layers = [[([scalar(v, True) for v in w], scalar(b, True)) for w, b in lw] for lw in weights]
+    params = [p for lw in layers for w, b in lw for p in [*w, b]]
+
+    def forward(x: list) -> torch.Tensor:
+        for i, lw in enumerate(layers):
+            z = [sum((wi * xi for wi, xi in zip(w, x)), b) for w, b in lw]
+            x = z if i == len(layers) - 1 else [v.relu() for v in z]
+        return x[0]
+
+    def step(lr: float) -> tuple:
+        inputs = [[scalar(v, True) for v in row] for row in X]
+        scores = [forward(x) for x in inputs]
+        losses = [(1 - yi * si).relu() for yi, si in zip(y, scores)]
+        loss = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in params)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        grads = [p.grad.item() for p in params]
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        return loss.item(), grads
+
+    return step
+
+
+def hand_written(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    """No graph at all: the forward pass keeps what backward needs, and backward is written out by hand."""
+    W = [[list(w) for w, _ in lw] for lw in weights]  # W[l][j] = weights of neuron j of layer l
+    B = [[b for _, b in lw] for lw in weights]
+    last = len(W) - 1
+
+    def step(lr: float) -> tuple:
+        n = len(X)
+        gW = [[[0.0] * len(w) for w in lw] for lw in W]
+        gB = [[0.0] * len(lb) for lb in B]
+        loss = 0.0
+        for x, t in zip(X, y):
+            acts = [x]  # each layer's input
+            for l_, (lw, lb) in enumerate(zip(W, B)):
+                z = [sum(map(float.__mul__, w, acts[-1])) + b for w, b in zip(lw, lb)]
+                acts.append(z if l_ == last else [v if v > 0 else 0.0 for v in z])
+            score = acts[-1][0]
+            margin = 1.0 - t * score
+            if margin <= 0:
+                continue  # relu(margin) = 0: this sample adds nothing to the loss or the gradients
+            loss += margin / n
+            grad = [-t / n]  # d(loss)/d(score)
+            for l_ in range(last, -1, -1):
+                a_in, a_out = acts[l_], acts[l_ + 1]
+                if l_ != last:  # through the relu: pass where the output was positive
+                    grad = [g if a > 0 else 0.0 for g, a in zip(grad, a_out)]
+                lw, gw, gb = W[l_], gW[l_], gB[l_]
+                back = [0.0] * len(a_in)
+                for j, g in enumerate(grad):
+                    if g == 0.0:
+                        continue
+                    gb[j] += g
+                    row, grow = lw[j], gw[j]
+                    for i, a in enumerate(a_in):
+                        grow[i] += g * a
+                        back[i] += g * row[i]
+                grad = back
+        reg = 0.0
+        for lw, lb, gw, gb in zip(W, B, gW, gB):
+            for j, (w, b) in enumerate(zip(lw, lb)):
+                reg += sum(v * v for v in w) + b * b
+                gw[j] = [gv + 2 * ALPHA * v for gv, v in zip(gw[j], w)]
+                gb[j] += 2 * ALPHA * b
+        loss += ALPHA * reg
+        grads = [g for gw, gb in zip(gW, gB) for row, b in zip(gw, gb) for g in [*row, b]]
+        for lw, lb, gw, gb in zip(W, B, gW, gB):
+            for j in range(len(lw)):
+                lw[j] = [v - lr * g for v, g in zip(lw[j], gw[j])]
+                lb[j] -= lr * gb[j]
+        return loss, grads
+
+    return step
+
+
+def torch_batched(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    import torch
+
+    mats = []
+    for lw in weights:
+        w = torch.tensor([w for w, _ in lw], dtype=torch.float64, requires_grad=True)
+        b = torch.tensor([b for _, b in lw], dtype=torch.float64, requires_grad=True)
+        mats.append((w, b))
+    Xt = torch.tensor(X, dtype=torch.float64)
+    yt = torch.tensor(y, dtype=torch.float64)
+
+    def step(lr: float) -> tuple:
+        h = Xt
+        for i, (w, b) in enumerate(mats):
+            h = h @ w.T + b
+            if i < len(mats) - 1:
+                h = h.relu()
+        loss = (1 - yt * h[:, 0]).relu().mean() + ALPHA * sum((w * w).sum() + (b * b).sum() for w, b in mats)
+        for w, b in mats:
+            w.grad = b.grad = None
+        loss.backward()
+        grads = [g for w, b in mats for row, gb in zip(w.grad.tolist(), b.grad.tolist()) for g in [*row, gb]]
+        with torch.no_grad():
+            for w, b in mats:
+                w -= lr * w.grad
+                b -= lr * b.grad
+        return loss.item(), grads
+
+    return step
+
+
+ENGINES = {
+    "chaingrad": chaingrad,
+    "micrograd": micrograd,
+    "torch-scalars": torch_scalars,
+    "hand-written": hand_written,
+    "torch-batched": torch_batched,
+}
