@@ -48,6 +48,15 @@ def log(x: Any) -> Any:
     return -inf if x == 0 else nan  # x < 0 or x is nan
 
 
+def log1p(x: Any) -> Any:
+    """ln(1 + x), exact for tiny x; log1p(-1) = -inf, below -1 nan."""
+    if type(x) is not float:
+        return x.log1p()
+    if x > -1:
+        return math.log1p(x)
+    return -inf if x == -1 else nan
+
+
 def sqrt(x: Any) -> Any:
     """Square root; sqrt(negative) = nan."""
     if type(x) is not float:
@@ -294,6 +303,7 @@ NEG = UnaryOp("neg", lambda x, c: -x,             lambda g, x, out, c: -g, True)
 ABS = UnaryOp("abs", lambda x, c: abs(x),          _abs_grad, True)  # fmt: skip
 EXP = UnaryOp("exp", lambda x, c: exp(x),          lambda g, x, out, c: g * out, True)  # fmt: skip
 LOG = UnaryOp("log", lambda x, c: log(x),          lambda g, x, out, c: div(g, x))  # fmt: skip
+LOG1P = UnaryOp("log1p", lambda x, c: log1p(x),    lambda g, x, out, c: div(g, x + 1.0))  # fmt: skip
 SQRT = UnaryOp("sqrt", lambda x, c: sqrt(x),       lambda g, x, out, c: div(g, 2.0 * out))  # fmt: skip
 SIN = UnaryOp("sin", lambda x, c: sin(x),          lambda g, x, out, c: g * cos(x), True)  # fmt: skip
 COS = UnaryOp("cos", lambda x, c: cos(x),          lambda g, x, out, c: g * -sin(x), True)  # fmt: skip

@@ -130,6 +130,10 @@ class Value:
         """ln x;  d/dx = 1/x.  log(0) = -inf, log(negative) = nan."""
         return _unary(ops.LOG, self)
 
+    def log1p(self) -> Value:
+        """ln(1 + x);  d/dx = 1/(1 + x). Exact for tiny x, where log(1 + x) loses digits."""
+        return _unary(ops.LOG1P, self)
+
     def sqrt(self) -> Value:
         """√x;  d/dx = 1/(2√x)."""
         return _unary(ops.SQRT, self)

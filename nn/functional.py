@@ -135,15 +135,7 @@ def _bce(p: Value, y: Scalar) -> Value:
     pd = p.data
     if pd * (1.0 - pd) >= BCE_EPSILON:
         # Away from 0 and 1 the loss is the plain formula and backprop gives its exact derivative.
-        # The engine has no log1p: ln(1 - p) loses digits when p is tiny (1 - p rounds), so we add the
-        # lost part back as a constant. The value then matches PyTorch's log1p(-p); the gradient -1/(1 - p)
-        # is untouched.
-        log_p = p.log()
-        log_1mp = (1.0 - p).log()
-        correction = math.log1p(-pd) - log_1mp.data
-        if correction:
-            log_1mp = log_1mp + correction
-        return (y - 1.0) * log_1mp - y * log_p
+        return (y - 1.0) * (-p).log1p() - y * p.log()
     # Within 1e-12 of 0 or 1, PyTorch's gradient is (p - y)/1e-12 (its backward clamps the denominator p(1-p))
     # which is not the derivative of the clamped value. We take the value from the clamped logs as constants
     # (their weights y and 1 - y still give the target its gradient) and add (p - p.data)·k: a term that is

@@ -41,6 +41,7 @@ UNARY = {
     "abs": (abs, torch.abs),
     "exp": (lambda v: v.exp(), torch.exp),
     "log": (lambda v: v.log(), torch.log),
+    "log1p": (lambda v: v.log1p(), torch.log1p),
     "sqrt": (lambda v: v.sqrt(), torch.sqrt),
     "tanh": (lambda v: v.tanh(), torch.tanh),
     "sigmoid": (lambda v: v.sigmoid(), torch.sigmoid),
