@@ -25,18 +25,21 @@ def topological_order(roots: Sequence[Value]) -> list[Value]:
     """
     order: list[Value] = []
     visited: set[Value] = set()
-    stack = [(root, False) for root in roots if root.parents]
+    stack: list = [root for root in roots if root.parents]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)  # everything it was made from is already in the order
+        node = stack.pop()
+        if node is _PARENTS_DONE:  # the marker sits on top of a node whose parents are all in the order now
+            order.append(stack.pop())
         elif node not in visited:
             visited.add(node)
-            stack.append((node, True))  # come back to it once its parents are done
+            stack += (node, _PARENTS_DONE)  # come back to it once everything pushed after is done
             for parent in node.parents:
                 if parent.parents and parent not in visited:
-                    stack.append((parent, False))
+                    stack.append(parent)
     return order
+
+
+_PARENTS_DONE = object()
 
 
 def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool) -> None:

@@ -231,10 +231,12 @@ def _binary(op: ops.BinaryOp, a: Any, b: Any) -> Value:
     if isinstance(a, Value):
         if isinstance(b, Value):
             return _node(op.forward(a.data, b.data), (a, b), op)
-        if _is_number(b):
+        if type(b) is not float:  # the common constant is a float already: no checks, no conversion
+            if not _is_number(b):
+                return NotImplemented
             b = float(b)
-            return _node(op.forward(a.data, b), (a,), op.right, b)
-    elif _is_number(a) and isinstance(b, Value):
+        return _node(op.forward(a.data, b), (a,), op.right, b)
+    if isinstance(b, Value) and _is_number(a):
         a = float(a)
         return _node(op.forward(a, b.data), (b,), op.left, a)
     return NotImplemented

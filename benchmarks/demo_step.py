@@ -5,6 +5,9 @@ SGD update, zero_grad. Every engine starts from the same weights, so each comput
 gradients (tests/test_benchmarks.py checks that at a small size):
 
 - chaingrad: this library, inputs as Values, the way a user writes it;
+- chaingrad-fit: the same step done by `nn.fit` (one full-batch epoch), which pauses the cycle collector;
+- chaingrad-micrograd-code: micrograd's demo code line for line on chaingrad's Value and MLP (built-in sum()
+  makes a chain of additions: a drop-in replacement, not the idiomatic way);
 - micrograd 0.1.0: its own MLP and demo code;
 - torch-scalars: PyTorch with one 0-d tensor per scalar, the same scalar graph (float64);
 - hand-written: plain Python floats and loops, forward and backward by hand, no graph: the limit for a
@@ -14,11 +17,15 @@ gradients (tests/test_benchmarks.py checks that at a small size):
 
 from __future__ import annotations
 
+import gc
 import random
+import statistics
+import time
 from collections.abc import Callable
 
 import autograd
 import nn
+from nn import optim
 from nn.functional import hinge_loss, l2_penalty
 
 ALPHA = 1e-4  # the L2 weight of micrograd's demo
@@ -41,19 +48,61 @@ def workload(n_points: int = 100, seed: int = 1, sizes: list[int] = SIZES) -> tu
 # (loss, gradients in parameter order: layer by layer, neuron by neuron, w then b, taken before the update).
 
 
-def chaingrad(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+def _chaingrad_model(weights: list) -> nn.MLP:
     model = nn.MLP(SIZES[0], SIZES[1:], seed=0)
     for layer, layer_weights in zip(model.layers, weights):
         for neuron, (w, b) in zip(layer.neurons, layer_weights):
             for p, v in zip(neuron.w, w):
                 p.data = v
             neuron.b.data = b
+    return model
+
+
+def chaingrad(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    model = _chaingrad_model(weights)
     params = model.parameters()
 
     def step(lr: float) -> tuple:
         inputs = [[autograd.Value(v) for v in row] for row in X]
         scores = [model(x) for x in inputs]
         loss = hinge_loss(scores, y) + ALPHA * l2_penalty(params)
+        model.zero_grad()
+        loss.backward()
+        grads = [p.grad for p in params]
+        for p in params:
+            p.data -= lr * p.grad
+        return loss.data, grads
+
+    return step
+
+
+def chaingrad_fit(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    model = _chaingrad_model(weights)
+    params = model.parameters()
+    labels = [int(t > 0) for t in y]  # fit's hinge takes classes 0/1 as the sides -1/+1
+    sgd = optim.SGD(params, lr=1.0)
+
+    def step(lr: float) -> tuple:
+        sgd.lr = lr
+        history = nn.fit(model, X, labels, loss="hinge", optimizer=sgd, epochs=1, progress=False,
+                         regularization=lambda m: ALPHA * l2_penalty(params))  # fmt: skip
+        return history.train_loss[0], [p.grad for p in params]  # the step's gradients stay on the parameters
+
+    return step
+
+
+def chaingrad_micrograd_code(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    model = _chaingrad_model(weights)
+    params = model.parameters()
+    Value = autograd.Value
+
+    def step(lr: float) -> tuple:  # micrograd's demo notebook, step for step, on chaingrad
+        inputs = [list(map(Value, row)) for row in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in params)
+        loss = data_loss + reg_loss
         model.zero_grad()
         loss.backward()
         grads = [p.grad for p in params]
@@ -212,8 +261,26 @@ def torch_batched(X: list, y: list, weights: list) -> Callable[[float], tuple]:
 
 ENGINES = {
     "chaingrad": chaingrad,
+    "chaingrad-fit": chaingrad_fit,
+    "chaingrad-micrograd-code": chaingrad_micrograd_code,
     "micrograd": micrograd,
     "torch-scalars": torch_scalars,
     "hand-written": hand_written,
     "torch-batched": torch_batched,
 }
+
+
+def run(repeats: int = 7, n_points: int = 100, engines: dict = ENGINES, torch_scalar_repeats: int = 3) -> dict:
+    """Median seconds per step of each engine, interleaved (torch-scalars, the slowest, fewer times)."""
+    X, y, weights = workload(n_points)
+    steps = {name: make(X, y, weights) for name, make in engines.items()}
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for r in range(repeats):
+        for name, step in steps.items():
+            if name == "torch-scalars" and r >= torch_scalar_repeats:
+                continue
+            gc.collect()
+            start = time.perf_counter()
+            step(0.01)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}

@@ -14,8 +14,10 @@ mini-batch of every epoch, steps the learning-rate schedule once per epoch, and 
 
 from __future__ import annotations
 
+import gc
 import importlib.util
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,6 +253,24 @@ def _mean_loss(loss_fn: LossFn, outputs: list[Any], targets: list[Any]) -> float
     return float(getattr(value, "data", value))
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector during one training step, then restore it as it was.
+
+    A step builds thousands of nodes that stay alive until the step ends, and the collector keeps scanning
+    them. It can never find anything there: a node refers only to its parents, so a graph has no reference
+    cycles (tests/test_engine_semantics.py checks it) and is freed by reference counting when the step ends.
+    Measured on micrograd's demo step, the scans were about an eighth of the time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def fit(
     model: Module,
     X: Sequence[Any],
@@ -330,13 +350,14 @@ def fit(
             history.lr.append(optimizer.lr)
             total_loss, correct, seen = 0.0, 0, 0
             for X_batch, y_batch in loader:
-                outputs = [model(x) for x in X_batch]
-                batch_loss = loss_fn(outputs, y_batch)
-                if regularization is not None:
-                    batch_loss = batch_loss + regularization(model)
-                optimizer.zero_grad()
-                batch_loss.backward()
-                optimizer.step()
+                with _cycle_collector_paused():
+                    outputs = [model(x) for x in X_batch]
+                    batch_loss = loss_fn(outputs, y_batch)
+                    if regularization is not None:
+                        batch_loss = batch_loss + regularization(model)
+                    optimizer.zero_grad()
+                    batch_loss.backward()
+                    optimizer.step()
                 # Bookkeeping from numbers already computed: no extra forward pass.
                 total_loss += batch_loss.data * len(y_batch)
                 if classify:
