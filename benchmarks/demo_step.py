@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import autograd
 import nn
+from benchmarks.common import freeze_imports
 from nn import optim
 from nn.functional import hinge_loss, l2_penalty
 
@@ -274,6 +275,7 @@ def run(repeats: int = 7, n_points: int = 100, engines: dict = ENGINES, torch_sc
     """Median seconds per step of each engine, interleaved (torch-scalars, the slowest, fewer times)."""
     X, y, weights = workload(n_points)
     steps = {name: make(X, y, weights) for name, make in engines.items()}
+    freeze_imports()
     times: dict[str, list[float]] = {name: [] for name in steps}
     for r in range(repeats):
         for name, step in steps.items():

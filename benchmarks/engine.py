@@ -21,7 +21,7 @@ from collections.abc import Callable
 sys.path.insert(0, __file__.rsplit("/", 2)[0])  # run from a checkout without installing
 
 import autograd  # noqa: E402
-from benchmarks.common import interleaved, median, print_table, traced_bytes  # noqa: E402
+from benchmarks.common import freeze_imports, interleaved, median, print_table, traced_bytes  # noqa: E402
 
 
 def chaingrad_value() -> type:
@@ -132,6 +132,7 @@ def run(iterations: int = 200_000, graph_nodes: int = 50_000, repeats: int = 5) 
     """Every figure of this benchmark, as a dict (printed by main, collected by run_all)."""
     ours, theirs = chaingrad_value(), micrograd_value()
     recipe = random_recipe(graph_nodes)
+    freeze_imports()
 
     def graph_backward(value_type: type) -> None:
         _, out = random_graph(value_type, recipe)
