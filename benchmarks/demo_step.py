@@ -49,14 +49,18 @@ def workload(n_points: int = 100, seed: int = 1, sizes: list[int] = SIZES) -> tu
 # (loss, gradients in parameter order: layer by layer, neuron by neuron, w then b, taken before the update).
 
 
-def _chaingrad_model(weights: list) -> nn.MLP:
-    model = nn.MLP(SIZES[0], SIZES[1:], seed=0)
+def _copy_weights(model: object, weights: list) -> object:
+    """Set an MLP's weights (chaingrad's or micrograd's: both have layers, neurons, w and b) to `weights`."""
     for layer, layer_weights in zip(model.layers, weights):
         for neuron, (w, b) in zip(layer.neurons, layer_weights):
             for p, v in zip(neuron.w, w):
                 p.data = v
             neuron.b.data = b
     return model
+
+
+def _chaingrad_model(weights: list) -> nn.MLP:
+    return _copy_weights(nn.MLP(SIZES[0], SIZES[1:], seed=0), weights)
 
 
 def chaingrad(X: list, y: list, weights: list) -> Callable[[float], tuple]:
@@ -92,13 +96,12 @@ def chaingrad_fit(X: list, y: list, weights: list) -> Callable[[float], tuple]:
     return step
 
 
-def chaingrad_micrograd_code(X: list, y: list, weights: list) -> Callable[[float], tuple]:
-    model = _chaingrad_model(weights)
+def _micrograd_demo_step(model: object, value_type: type, X: list, y: list) -> Callable[[float], tuple]:
+    """micrograd's demo notebook step, line for line, on the given engine's MLP and Value."""
     params = model.parameters()
-    Value = autograd.Value
 
-    def step(lr: float) -> tuple:  # micrograd's demo notebook, step for step, on chaingrad
-        inputs = [list(map(Value, row)) for row in X]
+    def step(lr: float) -> tuple:
+        inputs = [list(map(value_type, row)) for row in X]
         scores = list(map(model, inputs))
         losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
@@ -112,35 +115,17 @@ def chaingrad_micrograd_code(X: list, y: list, weights: list) -> Callable[[float
         return loss.data, grads
 
     return step
+
+
+def chaingrad_micrograd_code(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    return _micrograd_demo_step(_chaingrad_model(weights), autograd.Value, X, y)
 
 
 def micrograd(X: list, y: list, weights: list) -> Callable[[float], tuple]:
     from micrograd.engine import Value
     from micrograd.nn import MLP
 
-    model = MLP(SIZES[0], SIZES[1:])
-    for layer, layer_weights in zip(model.layers, weights):
-        for neuron, (w, b) in zip(layer.neurons, layer_weights):
-            for p, v in zip(neuron.w, w):
-                p.data = v
-            neuron.b.data = b
-    params = model.parameters()
-
-    def step(lr: float) -> tuple:  # micrograd's demo notebook, step for step
-        inputs = [list(map(Value, row)) for row in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum(p * p for p in params)
-        loss = data_loss + reg_loss
-        model.zero_grad()
-        loss.backward()
-        grads = [p.grad for p in params]
-        for p in params:
-            p.data -= lr * p.grad
-        return loss.data, grads
-
-    return step
+    return _micrograd_demo_step(_copy_weights(MLP(SIZES[0], SIZES[1:]), weights), Value, X, y)
 
 
 def torch_scalars(X: list, y: list, weights: list) -> Callable[[float], tuple]:
