@@ -54,6 +54,13 @@ def _as_inputs(x: Input, nin: int) -> list[Value | float]:
     return xs
 
 
+def _generator(seed: object) -> random.Random:
+    """A random.Random of our own, seeded (reproducible) or not; the global `random` state stays untouched."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+    return random.Random(seed)
+
+
 def _init_weights(weights: list[Value], nin: int, nout: int, init: str, activation: str, rng: random.Random) -> None:
     if init == "kaiming":
         _init.kaiming_uniform(weights, nin, activation, rng)
@@ -73,13 +80,15 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, activation: str = "relu", init: str = "kaiming", fan_out: int = 1,
-                 rng: random.Random | None = None) -> None:  # fmt: skip
-        """fan_out (the width of the neuron's layer) only matters to Xavier init; rng makes it reproducible."""
+                 rng: random.Random | None = None, seed: int | None = None) -> None:  # fmt: skip
+        """fan_out (the width of the neuron's layer) only matters to Xavier init. `seed` makes the weights
+        reproducible without touching the global `random` state; `rng`, a random.Random, is shared by the
+        neurons of a layer or a model (it takes precedence over seed)."""
         self.nin = _check_size(nin, "nin")
         self.activation = _check_activation(activation)
         self.w = [Value(0.0) for _ in range(nin)]
         self.b = Value(0.0)  # biases start at 0
-        _init_weights(self.w, nin, fan_out, init, activation, rng or random.Random())
+        _init_weights(self.w, nin, fan_out, init, activation, rng or _generator(seed))
 
     def forward(self, x: Input) -> Value:
         xs = _as_inputs(x, self.nin)
@@ -100,11 +109,11 @@ class Layer(Module):
     _show_children = False  # the repr summarizes: its neurons are all alike
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", init: str = "kaiming",
-                 rng: random.Random | None = None) -> None:  # fmt: skip
+                 rng: random.Random | None = None, seed: int | None = None) -> None:  # fmt: skip
         self.nin = _check_size(nin, "nin")
         self.nout = _check_size(nout, "nout")
         self.activation = _check_activation(activation)
-        rng = rng or random.Random()
+        rng = rng or _generator(seed)
         self.neurons = [Neuron(nin, activation, init, nout, rng) for _ in range(nout)]
 
     def forward(self, x: Input) -> Value | list[Value]:
@@ -176,13 +185,11 @@ class MLP(Module):
             raise ValueError(f"unknown init {init!r}; choose one of {', '.join(_init.INITS)}")
         if not isinstance(residual, bool):
             raise TypeError(f"residual must be a bool, got {type(residual).__name__}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
         # Everything needed to build the same architecture again (saving, copying, to_torch).
         self.config = {"nin": nin, "nouts": list(nouts), "activation": activation,
                        "output_activation": output_activation, "dropout": float(dropout),
                        "residual": residual, "init": init, "seed": seed}  # fmt: skip
-        rng = random.Random(seed)  # our own generator: the global `random` state is never touched
+        rng = _generator(seed)  # our own generator: the global `random` state is never touched
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else output_activation, init, rng)

@@ -548,3 +548,18 @@ def test_a_seed_makes_the_model_reproducible_without_touching_global_random(init
     assert a.state_dict() == b.state_dict()
     assert a.state_dict() != nn.MLP(3, [8, 8, 2], init=init, seed=6).state_dict()
     assert nn.MLP(3, [8, 2], init=init).state_dict() != nn.MLP(3, [8, 2], init=init).state_dict()
+
+
+def test_neuron_and_layer_take_a_seed_like_mlp_without_touching_global_random_state() -> None:
+    import random as global_random
+
+    state = global_random.getstate()
+    first = [w.data for w in nn.Neuron(5, seed=7).w]
+    again = [w.data for w in nn.Neuron(5, seed=7).w]
+    other = [w.data for w in nn.Neuron(5, seed=8).w]
+    layer_a = [p.data for p in nn.Layer(3, 4, seed=2).parameters()]
+    layer_b = [p.data for p in nn.Layer(3, 4, seed=2).parameters()]
+    assert first == again and first != other and layer_a == layer_b
+    assert global_random.getstate() == state
+    with pytest.raises(TypeError, match="seed must be an int or None"):
+        nn.Neuron(2, seed=1.5)
