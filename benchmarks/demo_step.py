@@ -271,3 +271,17 @@ def run(repeats: int = 7, n_points: int = 100, engines: dict = ENGINES, torch_sc
             step(0.01)
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def cycles_after_step(n_points: int = 100) -> int:
+    """With the cycle collector off, run one chaingrad training step, then count what the collector finds:
+    0 means the step's whole graph was freed by reference counting alone."""
+    X, y, weights = workload(n_points)
+    step = chaingrad(X, y, weights)
+    gc.collect()
+    gc.disable()
+    try:
+        step(0.01)
+        return gc.collect()
+    finally:
+        gc.enable()

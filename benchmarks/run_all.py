@@ -48,7 +48,8 @@ def measure(quick: bool) -> dict:
         eng = engine.run()
         digits = train.digits(verbose=False)
     return {"python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "quick": quick, "demo_step_seconds": demo, "engine": eng, "digits": digits}  # fmt: skip
+            "quick": quick, "demo_step_seconds": demo, "engine": eng, "digits": digits,
+            "cycles_found_after_training_step": demo_step.cycles_after_step()}  # fmt: skip
 
 
 def table(r: dict) -> tuple[list[list[str]], list[str]]:
@@ -71,6 +72,8 @@ def table(r: dict) -> tuple[list[list[str]], list[str]]:
         target = TARGETS["chain vs micrograd"] if name.startswith("chain of") else (
             TARGETS["chain memory vs micrograd"] if name.startswith("chain: memory") else "")
         rows.append([name, ours_text, f"micrograd: {theirs_text}" if theirs_text else "", f"{ratio} {target}".strip()])
+    rows.append(["objects the cycle collector frees after a training step",
+                 str(r["cycles_found_after_training_step"]), "", "0 (no reference cycles)"])  # fmt: skip
     for goal, reached in r["digits"].items():
         text = f"{reached['train_seconds']:.1f} s (epoch {reached['epoch']})" if reached else "not reached"
         rows.append([f"digits MLP(64,[32,10]) to {goal} held-out", text, "", TARGETS[f"digits to {goal}"]])

@@ -75,6 +75,7 @@ def test_run_all_quick_writes_its_table_as_json_and_markdown(tmp_path) -> None: 
     assert saved["demo_step_seconds"].keys() == set(ENGINES)
     assert all(math.isfinite(s) and s > 0 for s in saved["demo_step_seconds"].values())
     assert saved["engine"]["cycles_found_after_backward"] == 0
+    assert saved["cycles_found_after_training_step"] == 0
     assert saved["engine"]["deepest_chain"]["chaingrad"] == 1_000_000
     markdown = (tmp_path / "bench.md").read_text()
     assert markdown.count("\n| ") >= 15 and "micrograd" in markdown
