@@ -66,8 +66,14 @@ def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
         contributions = op.backward(node, g, create_graph)
         if anomaly:
             _check_gradients(node, contributions)
-        for parent, contribution in zip(node.parents, contributions):
-            parent.grad += contribution
+        if create_graph:
+            # The first contribution becomes the gradient itself, so the derivative's graph has no "0 + g" node.
+            for parent, contribution in zip(node.parents, contributions):
+                grad = parent.grad
+                parent.grad = contribution if type(grad) is float and grad == 0.0 else grad + contribution
+        else:
+            for parent, contribution in zip(node.parents, contributions):
+                parent.grad += contribution
 
 
 def _check_gradients(node: Value, contributions: Sequence[Any]) -> None:
