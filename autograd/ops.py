@@ -17,6 +17,7 @@ Two layers, as in minitorch:
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from itertools import compress
 from typing import Any
@@ -218,10 +219,11 @@ class NaryOp:
         return self.grads(g, [p.data for p in node.parents], node.data, node._ctx, create_graph)
 
 
+# (The forwards of +, - and * are the operator module's functions: the same arithmetic, without a Python call.)
 # --- binary: out = a ⊕ b -------------------------------------------- g·d/da ------------- g·d/db ----
-ADD = BinaryOp("+", lambda a, b: a + b,  lambda g, a, b, out: g,      lambda g, a, b, out: g, True)  # fmt: skip
-SUB = BinaryOp("-", lambda a, b: a - b,  lambda g, a, b, out: g,      lambda g, a, b, out: -g, True)  # fmt: skip
-MUL = BinaryOp("*", lambda a, b: a * b,  lambda g, a, b, out: g * b,  lambda g, a, b, out: g * a, True)  # fmt: skip
+ADD = BinaryOp("+", operator.add,        lambda g, a, b, out: g,      lambda g, a, b, out: g, True)  # fmt: skip
+SUB = BinaryOp("-", operator.sub,        lambda g, a, b, out: g,      lambda g, a, b, out: -g, True)  # fmt: skip
+MUL = BinaryOp("*", operator.mul,        lambda g, a, b, out: g * b,  lambda g, a, b, out: g * a, True)  # fmt: skip
 DIV = BinaryOp("/", div,                 lambda g, a, b, out: div(g, b),
                                          lambda g, a, b, out: -g * div(out, b))  # fmt: skip
 

@@ -256,11 +256,17 @@ ENGINES = {
 }
 
 
-def run(repeats: int = 7, n_points: int = 100, engines: dict = ENGINES, torch_scalar_repeats: int = 3) -> dict:
-    """Median seconds per step of each engine, interleaved (torch-scalars, the slowest, fewer times)."""
+def run(repeats: int = 7, n_points: int = 100, engines: dict = ENGINES, torch_scalar_repeats: int = 3,
+        freeze: bool = True) -> dict:  # fmt: skip
+    """Median seconds per step of each engine, interleaved (torch-scalars, the slowest, fewer times).
+
+    freeze=False leaves the objects of the imports (PyTorch's above all) in the cycle collector's sight:
+    engines whose steps trigger many full collections (micrograd) then take much longer.
+    """
     X, y, weights = workload(n_points)
     steps = {name: make(X, y, weights) for name, make in engines.items()}
-    freeze_imports()
+    if freeze:
+        freeze_imports()
     times: dict[str, list[float]] = {name: [] for name in steps}
     for r in range(repeats):
         for name, step in steps.items():

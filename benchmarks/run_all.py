@@ -38,17 +38,17 @@ TARGETS = {
 }
 
 
-def measure(quick: bool) -> dict:
+def measure(quick: bool, freeze: bool = True) -> dict:
     if quick:
-        demo = demo_step.run(repeats=2, n_points=10, torch_scalar_repeats=1)
+        demo = demo_step.run(repeats=2, n_points=10, torch_scalar_repeats=1, freeze=freeze)
         eng = engine.run(iterations=2_000, graph_nodes=1_000, repeats=1)
         digits = train.digits(budget=5.0, verbose=False, n_samples=200)
     else:
-        demo = demo_step.run(repeats=7)
+        demo = demo_step.run(repeats=7, freeze=freeze)
         eng = engine.run()
         digits = train.digits(verbose=False)
     return {"python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "quick": quick, "demo_step_seconds": demo, "engine": eng, "digits": digits,
+            "quick": quick, "frozen_imports": freeze, "demo_step_seconds": demo, "engine": eng, "digits": digits,
             "cycles_found_after_training_step": demo_step.cycles_after_step()}  # fmt: skip
 
 
@@ -81,7 +81,8 @@ def table(r: dict) -> tuple[list[list[str]], list[str]]:
 
 
 def markdown(rows: list[list[str]], header: list[str], r: dict) -> str:
-    lines = [f"Python {r['python']}, {r['machine']}{' (quick run)' if r['quick'] else ''}", "",
+    setting = "" if r["frozen_imports"] else ", imports not frozen"
+    lines = [f"Python {r['python']}, {r['machine']}{' (quick run)' if r['quick'] else ''}{setting}", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]  # fmt: skip
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return "\n".join(lines) + "\n"
@@ -104,8 +105,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="out/benchmarks", help="where to write .json and .md (default %(default)s)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that everything runs")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="time the demo steps without gc.freeze() after the imports (see demo_step.run)")
     args = parser.parse_args(argv)
-    result = measure(args.quick)
+    result = measure(args.quick, freeze=not args.no_freeze)
     rows, header = table(result)
     print(f"Python {result['python']}, {result['machine']}\n")
     print_table(rows, header)
