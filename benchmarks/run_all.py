@@ -58,7 +58,8 @@ def table(r: dict) -> tuple[list[list[str]], list[str]]:
     ours = demo["chaingrad"]
     rows = []
     for name, seconds in demo.items():
-        ratio = "" if name == "chaingrad" else f"{seconds / ours:.1f}x chaingrad's time"
+        r = seconds / ours
+        ratio = "" if name == "chaingrad" else f"{r:.1f}x chaingrad's time" if r >= 1 else f"{r:.2f}x chaingrad's time"
         rows.append([f"demo step: {name}", f"{seconds * 1e3:.1f} ms", ratio, ""])
     rows[0][3] = "(the row the ratios below compare with)"
     for other, key in (("micrograd", "demo step vs micrograd"), ("torch-scalars", "demo step vs torch-scalars")):
