@@ -450,7 +450,8 @@ def _draw_collapsed(
         if value.parents:
             if group == "other":
                 other_ops[value.op] = None
-            for source in set(map(group_get, value.parents)):
+            for source in dict.fromkeys(map(group_get, value.parents)):  # distinct, in parent order (not set order,
+                # which follows string hashes and so changes from one Python process to the next)
                 if source != group:
                     links[(source, group)] = None
         magnitude = abs(value.grad)

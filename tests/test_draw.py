@@ -468,3 +468,31 @@ def test_without_the_dot_program_rendering_says_how_to_install_graphviz(monkeypa
         assert isinstance(info.value.__cause__, graphviz.ExecutableNotFound)
     assert g.source.startswith("digraph")  # the DOT text needs no Graphviz
     assert os.environ["PATH"] == str(tmp_path)
+
+
+_SAME_PICTURE_SCRIPT = """
+import hashlib, nn, autograd
+from autograd import Value
+m = nn.MLP(4, [8, 8, 3], seed=0)
+x = [Value(0.1 * j, label=f"x{j}") for j in range(4)]
+loss = autograd.sum(m(x)) + 1e-3 * nn.functional.l2_penalty(m.parameters())
+loss.backward()
+for kwargs in ({}, {"cluster": True}, {"max_nodes": 20}, {"max_nodes": 20, "color_by": "grad"}):
+    g = autograd.draw_dot(loss, model=m, **kwargs)
+    print(hashlib.sha256(g.source.encode()).hexdigest())
+"""
+
+
+def test_the_same_graph_gives_the_same_dot_source_in_every_python_process() -> None:
+    # String hashes (and so set order) change from process to process: the picture must not.
+    import os
+    import subprocess
+    import sys
+
+    sources = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", _SAME_PICTURE_SCRIPT], env=env, capture_output=True, text=True,
+                              check=True)  # fmt: skip
+        sources.add(done.stdout)
+    assert len(sources) == 1, sources
