@@ -139,27 +139,25 @@ def _shift_by_max(data: list[float]) -> tuple[float, list[float], float]:
 
 def softmax(values: Sequence[Value]) -> list[Value]:
     """s_i = e^x_i / Σ_j e^x_j, each output one node over all inputs;  ds_i/dx_j = s_i(δ_ij - s_j)."""
-    entries, data = _operands(values, "softmax")
-    _all_values(entries, "softmax")
-    parents = entries
-    if not data:
-        return []
-    _, shifted, log_total = _shift_by_max(data)
+    inputs, shifted, log_total = _shifted_inputs(values, "softmax")
     probabilities = [ops.exp(x - log_total) for x in shifted]
-    inputs = tuple(parents)
     return [_node(p, inputs, ops.SOFTMAX, (i, probabilities)) for i, p in enumerate(probabilities)]
 
 
 def log_softmax(values: Sequence[Value]) -> list[Value]:
     """x_i - ln Σ_j e^x_j (stable), each output one node over all inputs;  d/dx_j = δ_ij - softmax_j."""
-    entries, data = _operands(values, "log_softmax")
-    _all_values(entries, "log_softmax")
-    parents = entries
-    if not data:
-        return []
-    _, shifted, log_total = _shift_by_max(data)
-    inputs = tuple(parents)
+    inputs, shifted, log_total = _shifted_inputs(values, "log_softmax")
     return [_node(x - log_total, inputs, ops.LOG_SOFTMAX, i) for i, x in enumerate(shifted)]
+
+
+def _shifted_inputs(values: Sequence[Value], name: str) -> tuple[tuple[Value, ...], list[float], float]:
+    """(the inputs, [x - max], ln Σ e^(x - max)): what softmax and log_softmax share."""
+    entries, data = _operands(values, name)
+    _all_values(entries, name)
+    if not data:
+        return (), [], 0.0
+    _, shifted, log_total = _shift_by_max(data)
+    return tuple(entries), shifted, log_total
 
 
 def _all_values(entries: list, name: str) -> None:

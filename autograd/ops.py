@@ -164,8 +164,8 @@ class BinaryOp:
                  skip_zero: bool = False) -> None:  # fmt: skip
         self.name, self.forward, self.grad_a, self.grad_b = name, forward, grad_a, grad_b
         self.skip_zero = skip_zero
-        self.left = _ConstantLeft(self)  # c ⊕ x
-        self.right = _ConstantRight(self)  # x ⊕ c
+        self.left = _WithConstant(self, constant_on_left=True)  # c ⊕ x
+        self.right = _WithConstant(self, constant_on_left=False)  # x ⊕ c
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
         a, b = node.parents
@@ -175,34 +175,23 @@ class BinaryOp:
         return (self.grad_a(g, a, b, out), self.grad_b(g, a, b, out))
 
 
-class _ConstantRight:
-    """x ⊕ c: only the derivative with respect to x is needed."""
+class _WithConstant:
+    """x ⊕ c or c ⊕ x, one side a plain number: only the derivative with respect to x is needed."""
 
-    __slots__ = ("name", "op", "skip_zero")
+    __slots__ = ("name", "op", "skip_zero", "constant_on_left")
 
-    def __init__(self, op: BinaryOp) -> None:
+    def __init__(self, op: BinaryOp, constant_on_left: bool) -> None:
         self.name, self.op, self.skip_zero = op.name, op, op.skip_zero
+        self.constant_on_left = constant_on_left
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
         (x,) = node.parents
-        if create_graph:
-            return (self.op.grad_a(g, x, node._ctx, node),)
-        return (self.op.grad_a(g, x.data, node._ctx, node.data),)
-
-
-class _ConstantLeft:
-    """c ⊕ x: only the derivative with respect to x is needed."""
-
-    __slots__ = ("name", "op", "skip_zero")
-
-    def __init__(self, op: BinaryOp) -> None:
-        self.name, self.op, self.skip_zero = op.name, op, op.skip_zero
-
-    def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
-        (x,) = node.parents
-        if create_graph:
-            return (self.op.grad_b(g, node._ctx, x, node),)
-        return (self.op.grad_b(g, node._ctx, x.data, node.data),)
+        c, out = node._ctx, node
+        if not create_graph:
+            x, out = x.data, node.data
+        if self.constant_on_left:
+            return (self.op.grad_b(g, c, x, out),)
+        return (self.op.grad_a(g, x, c, out),)
 
 
 class NaryOp:

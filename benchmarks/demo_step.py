@@ -59,6 +59,16 @@ def _copy_weights(model: object, weights: list) -> object:
     return model
 
 
+def _backward_and_update(model: object, params: list, loss: object, lr: float) -> tuple:
+    """zero_grad, backward, plain SGD: (the loss, the gradients before the update), as every step returns."""
+    model.zero_grad()
+    loss.backward()
+    grads = [p.grad for p in params]
+    for p in params:
+        p.data -= lr * p.grad
+    return loss.data, grads
+
+
 def _chaingrad_model(weights: list) -> nn.MLP:
     return _copy_weights(nn.MLP(SIZES[0], SIZES[1:], seed=0), weights)
 
@@ -70,13 +80,7 @@ def chaingrad(X: list, y: list, weights: list) -> Callable[[float], tuple]:
     def step(lr: float) -> tuple:
         inputs = [[autograd.Value(v) for v in row] for row in X]
         scores = [model(x) for x in inputs]
-        loss = hinge_loss(scores, y) + ALPHA * l2_penalty(params)
-        model.zero_grad()
-        loss.backward()
-        grads = [p.grad for p in params]
-        for p in params:
-            p.data -= lr * p.grad
-        return loss.data, grads
+        return _backward_and_update(model, params, hinge_loss(scores, y) + ALPHA * l2_penalty(params), lr)
 
     return step
 
@@ -106,13 +110,7 @@ def _micrograd_demo_step(model: object, value_type: type, X: list, y: list) -> C
         losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = ALPHA * sum(p * p for p in params)
-        loss = data_loss + reg_loss
-        model.zero_grad()
-        loss.backward()
-        grads = [p.grad for p in params]
-        for p in params:
-            p.data -= lr * p.grad
-        return loss.data, grads
+        return _backward_and_update(model, params, data_loss + reg_loss, lr)
 
     return step
 

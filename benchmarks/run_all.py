@@ -58,8 +58,9 @@ def table(r: dict) -> tuple[list[list[str]], list[str]]:
     ours = demo["chaingrad"]
     rows = []
     for name, seconds in demo.items():
-        r = seconds / ours
-        ratio = "" if name == "chaingrad" else f"{r:.1f}x chaingrad's time" if r >= 1 else f"{r:.2f}x chaingrad's time"
+        times = seconds / ours
+        digits = 1 if times >= 1 else 2  # 0.05x, not 0.0x
+        ratio = "" if name == "chaingrad" else f"{times:.{digits}f}x chaingrad's time"
         rows.append([f"demo step: {name}", f"{seconds * 1e3:.1f} ms", ratio, ""])
     rows[0][3] = "(the row the ratios below compare with)"
     for other, key in (("micrograd", "demo step vs micrograd"), ("torch-scalars", "demo step vs torch-scalars")):
