@@ -19,13 +19,13 @@ import json
 import os
 import platform
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, __file__.rsplit("/", 2)[0])  # run from a checkout without installing
 
 from benchmarks import demo_step, engine, train  # noqa: E402
 from benchmarks.common import print_table  # noqa: E402
+from nn.io import write_atomically  # noqa: E402
 
 TARGETS = {
     "demo step vs micrograd": ">= 50x faster",
@@ -90,19 +90,6 @@ def markdown(rows: list[list[str]], header: list[str], r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="out/benchmarks", help="where to write .json and .md (default %(default)s)")
@@ -115,8 +102,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"Python {result['python']}, {result['machine']}\n")
     print_table(rows, header)
     out = Path(args.out)
-    write_atomically(out.with_suffix(".json"), json.dumps(result, indent=2) + "\n")
-    write_atomically(out.with_suffix(".md"), markdown(rows, header, result))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = {".json": json.dumps(result, indent=2) + "\n", ".md": markdown(rows, header, result)}
+    for suffix, content in text.items():
+        write_atomically(out.with_suffix(suffix), lambda f, content=content: f.write(content))
     print(f"\nwrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
     return result
 

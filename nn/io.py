@@ -18,7 +18,8 @@ import json
 import math
 import os
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from nn.layers import MLP
 from nn.module import Module
@@ -61,6 +62,20 @@ def save(model: Module, path: PathLike) -> None:
     one step (os.replace). If anything fails on the way, the temporary file is removed and `path` is untouched.
     """
     document = _document(model)  # every check happens before any file is opened
+
+    def write(f: TextIO) -> None:
+        json.dump(document, f, indent=1, allow_nan=False)
+        f.write("\n")
+
+    write_atomically(path, write)
+
+
+def write_atomically(path: PathLike, write: Callable[[TextIO], None]) -> None:
+    """Call write(f) on a new temporary file beside `path`, flush it to disk, then rename it over `path`.
+
+    A reader never sees half a file, and on any failure (even Ctrl-C) the temporary file is removed and
+    whatever was at `path` before is untouched.
+    """
     path = os.fspath(path)
     directory, filename = os.path.split(os.path.abspath(path))
     temp = os.path.join(directory, f".{filename}.{uuid.uuid4().hex[:8]}.tmp")
@@ -68,8 +83,7 @@ def save(model: Module, path: PathLike) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with open(fd, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1, allow_nan=False)
-            f.write("\n")
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(temp, path)
