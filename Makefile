@@ -21,7 +21,7 @@ bench: $(STAMP)
 
 # The virtual environment, rebuilt whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@bash scripts/ensure-venv.sh $(PYTHON) $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test,bench,notebooks]"
 	touch $(STAMP)
