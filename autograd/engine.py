@@ -21,7 +21,10 @@ def topological_order(roots: Sequence[Value]) -> list[Value]:
     """The interior nodes under the roots (the roots included), each after all of its parents.
 
     Leaves (inputs and parameters) are left out: nothing below them needs their turn, they only receive
-    gradients. Networks are mostly leaves (every weight is one), so this saves most of the walking.
+    gradients. Networks are mostly leaves (every weight is one), so this saves most of the walking. Nor does
+    the walk go below a node that hands back exactly 0 whatever it receives (`blocks` in ops.py: a relu that
+    was off): whatever is reached only through such nodes has gradient 0 in this pass, and is not visited.
+    In a network, that is every sample the loss is already happy with and every neuron that was off.
     """
     order: list[Value] = []
     visited: set[Value] = set()
@@ -33,6 +36,9 @@ def topological_order(roots: Sequence[Value]) -> list[Value]:
         elif node not in visited:
             visited.add(node)
             stack += (node, _PARENTS_DONE)  # come back to it once everything pushed after is done
+            blocks = node._op.blocks
+            if blocks is not None and blocks(node):
+                continue  # it hands back exactly 0 (a relu that was off): nothing below needs a visit from here
             for parent in node.parents:
                 if parent.parents and parent not in visited:
                     stack.append(parent)
@@ -46,7 +52,9 @@ def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
     """Add d(roots)/d(node), weighted by the seeds, into every node's `.grad`.
 
     Interior nodes start from 0, so their `.grad` shows this pass only; leaves keep what they had, so
-    repeated `backward()` calls accumulate into parameters, like PyTorch.
+    repeated `backward()` calls accumulate into parameters, like PyTorch. Interior nodes the walk does not
+    reach (only behind a relu that was off: their gradient in this pass is 0) keep their `.grad` as it was:
+    0 on a graph that was never backpropagated before.
     """
     order = topological_order(roots)
     for node in order:

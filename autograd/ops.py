@@ -137,13 +137,19 @@ def value_of(x: Any) -> float:
 # finite output (log and 1/x near 0, sqrt at 0, pow), 0·inf = nan must reach the inputs, so no skipping.
 
 
+# `blocks`, on every op: None, or a test on a node saying that the op hands exactly 0 to every parent whatever
+# gradient it receives (a relu whose input was <= 0: d relu/dx = 0 there, and 0·g is taken as 0 even for an
+# infinite g, as in PyTorch). Backward then need not even visit what lies below: nothing can reach it.
+
+
 class UnaryOp:
     """out = forward(x, c): one Value input, `c` an optional constant such as leaky_relu's slope."""
 
-    __slots__ = ("name", "forward", "grad", "skip_zero")
+    __slots__ = ("name", "forward", "grad", "skip_zero", "blocks")
 
-    def __init__(self, name: str, forward: Callable, grad: Callable, skip_zero: bool = False) -> None:
-        self.name, self.forward, self.grad, self.skip_zero = name, forward, grad, skip_zero
+    def __init__(self, name: str, forward: Callable, grad: Callable, skip_zero: bool = False,
+                 blocks: Callable | None = None) -> None:  # fmt: skip
+        self.name, self.forward, self.grad, self.skip_zero, self.blocks = name, forward, grad, skip_zero, blocks
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
         (x,) = node.parents
@@ -157,6 +163,8 @@ class BinaryOp:
 
     A constant is not a node: `x * 2.0` has one parent, x, and keeps 2.0 in the node's constant slot.
     """
+
+    blocks = None  # never hands back exactly 0 regardless of g
 
     __slots__ = ("name", "forward", "grad_a", "grad_b", "skip_zero", "left", "right")
 
@@ -178,6 +186,8 @@ class BinaryOp:
 class _WithConstant:
     """x ⊕ c or c ⊕ x, one side a plain number: only the derivative with respect to x is needed."""
 
+    blocks = None  # never hands back exactly 0 regardless of g
+
     __slots__ = ("name", "op", "skip_zero", "constant_on_left")
 
     def __init__(self, op: BinaryOp, constant_on_left: bool) -> None:
@@ -196,6 +206,8 @@ class _WithConstant:
 
 class NaryOp:
     """out = forward(xs): many inputs in ONE node. Its rule returns one gradient per parent."""
+
+    blocks = None  # never hands back exactly 0 regardless of g
 
     __slots__ = ("name", "grads", "skip_zero")
 
@@ -302,7 +314,8 @@ TANH = UnaryOp("tanh", lambda x, c: math.tanh(x),  lambda g, x, out, c: g * (1.0
 SIGMOID = UnaryOp("sigmoid", lambda x, c: sigmoid(x),
                   lambda g, x, out, c: g * (1.0 - out) * out, True)  # fmt: skip
 RELU = UnaryOp("relu", _relu,
-               lambda g, x, out, c: 0.0 if x <= 0 else g, True)  # fmt: skip
+               lambda g, x, out, c: 0.0 if x <= 0 else g, True,
+               blocks=lambda node: node.parents[0].data <= 0)  # fmt: skip
 LEAKY_RELU = UnaryOp("leaky_relu", _leaky_relu,
                      lambda g, x, out, c: g if x > 0 else g * c, True)  # fmt: skip
 ELU = UnaryOp("elu", _elu,
@@ -357,6 +370,8 @@ class DotOp:
     read at forward time: the entries (xs, ws; a float entry is a constant, the others are the parents, xs'
     first), their numbers, and for each side a mask of which entries are Values (None: all of them).
     """
+
+    blocks = None  # never hands back exactly 0 regardless of g
 
     __slots__ = ("name", "skip_zero")
 

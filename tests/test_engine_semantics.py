@@ -378,3 +378,52 @@ def test_gradcheck_raises_naming_the_worst_input_and_both_numbers() -> None:
 
 def test_gradcheck_returns_false_instead_of_raising_when_asked() -> None:
     assert autograd.gradcheck(wrong_square, [Value(1.5), Value(2.0)], raise_exception=False) is False
+
+
+def test_backward_does_not_walk_below_a_relu_that_was_off_and_every_leaf_still_matches_torch() -> None:
+    from autograd.engine import topological_order
+
+    x, w, k = Value(-1.5), Value(2.0), Value(math.inf)
+    h = x * w  # -3.0
+    dead = h.relu()  # off: hands back exactly 0, whatever arrives
+    alive = (x + w).relu()
+    out = dead * k + alive * 3.0  # the gradient reaching `dead` is k = inf: still exactly 0 below it
+    order = topological_order([out])
+    assert dead in order and h not in order
+    out.backward()
+
+    tx, tw, tk = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (-1.5, 2.0, math.inf))
+    th = tx * tw
+    tout = th.relu() * tk + (tx + tw).relu() * 3.0
+    th.retain_grad()
+    tout.backward()
+    for ours, theirs in ((x, tx), (w, tw), (k, tk), (h, th)):
+        assert same_float(ours.grad, theirs.grad.item(), 1e-15, 0.0)
+    assert h.grad == 0.0  # a fresh graph: the node behind the relu shows 0, as torch's retained grad does
+
+
+def test_a_network_with_many_relus_off_gets_torch_gradients_while_walking_only_part_of_its_graph() -> None:
+    import random
+
+    import autograd
+    import nn
+    from autograd.engine import _all_nodes, topological_order
+
+    model = nn.MLP(3, [8, 8, 1], seed=4)
+    rng = random.Random(4)
+    rows = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(12)]
+    loss = autograd.mean([(1.0 - model([Value(v) for v in row])).relu() for row in rows])
+    interior = sum(1 for node in _all_nodes([loss]) if node.parents)
+    walked = len(topological_order([loss]))
+    assert walked < 0.9 * interior  # the cut at relus that were off is really exercised here
+    model.zero_grad()
+    loss.backward()
+
+    seq = nn.to_torch(model)
+    t_loss = (1.0 - seq(torch.tensor(rows, dtype=torch.float64))).relu().mean()
+    t_loss.backward()
+    t_grads = [g for layer in seq if isinstance(layer, torch.nn.Linear)
+               for w_row, b in zip(layer.weight.grad.tolist(), layer.bias.grad.tolist()) for g in [*w_row, b]]
+    assert same_float(loss.data, t_loss.item(), 1e-12)
+    for p, g in zip(model.parameters(), t_grads, strict=True):
+        assert same_float(p.grad, g, 1e-9, 1e-15)
