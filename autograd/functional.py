@@ -24,9 +24,10 @@ def _operands(values: Iterable[Value | Number], name: str) -> tuple[list, list[f
 
     After this, an entry is a Value exactly when it is not a float: the rules in autograd.ops rely on it.
     """
-    if isinstance(values, Value) or _is_number(values):
-        raise TypeError(f"{name}() takes a list of Values or numbers, got a single {type(values).__name__}")
-    entries = list(values)
+    try:
+        entries = list(values)
+    except TypeError:  # a single Value or number is not iterable (and an ABC check on every list is slow)
+        raise TypeError(f"{name}() takes a list of Values or numbers, got {type(values).__name__}") from None
     data = [v.data if type(v) is Value else v for v in entries]
     # Fast path: Values' data and float constants are all floats. (A set of the types is built at C speed.)
     if set(map(type, data)) <= _FLOATS_ONLY:
