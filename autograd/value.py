@@ -174,7 +174,8 @@ class Value:
     def backward(self, grad: Value | Number = 1.0, create_graph: bool = False) -> None:
         """Fill `.grad` of every value this one depends on with d(self)/d(value), by the chain rule.
 
-        Leaves accumulate (+=) across calls, like PyTorch; interior nodes show the latest pass only.
+        Leaves accumulate (+=) across calls, like PyTorch; interior nodes show the latest pass only (those
+        reached only through a relu that was off, whose gradient is 0, are skipped and keep their value).
         With `create_graph=True` the gradients are Values with graphs of their own (higher order).
         """
         from autograd.engine import backward  # the engine imports Value, so import it when first needed
