@@ -188,3 +188,31 @@ def recipes(draw: st.DrawFn, max_leaves: int = 4, max_steps: int = 8, smooth: bo
             k = draw(st.integers(0, len(idxs) - 1))
             steps.append(("nary", name, idxs, ws, k))
     return Recipe(leaves, tuple(steps))
+
+
+# Each unary op: (ours on a Value, torch's on a tensor). test_ops_torch.py checks all of them at edge points,
+# test_higher_order.py the smooth ones to the third derivative.
+UNARY_OPS = {
+    "neg": (lambda v: -v, lambda t: -t),
+    "abs": (abs, torch.abs),
+    "exp": (lambda v: v.exp(), torch.exp),
+    "log": (lambda v: v.log(), torch.log),
+    "log1p": (lambda v: v.log1p(), torch.log1p),
+    "sqrt": (lambda v: v.sqrt(), torch.sqrt),
+    "tanh": (lambda v: v.tanh(), torch.tanh),
+    "sigmoid": (lambda v: v.sigmoid(), torch.sigmoid),
+    "relu": (lambda v: v.relu(), torch.relu),
+    "leaky_relu()": (lambda v: v.leaky_relu(), F.leaky_relu),
+    "leaky_relu(0.2)": (lambda v: v.leaky_relu(0.2), lambda t: F.leaky_relu(t, 0.2)),
+    "leaky_relu(negative_slope=1.5)": (
+        lambda v: v.leaky_relu(negative_slope=1.5),
+        lambda t: F.leaky_relu(t, negative_slope=1.5),
+    ),
+    "leaky_relu(-0.3)": (lambda v: v.leaky_relu(-0.3), lambda t: F.leaky_relu(t, -0.3)),
+    "elu()": (lambda v: v.elu(), F.elu),
+    "elu(0.5)": (lambda v: v.elu(0.5), lambda t: F.elu(t, 0.5)),
+    "elu(alpha=2.0)": (lambda v: v.elu(alpha=2.0), lambda t: F.elu(t, alpha=2.0)),
+    "softplus": (lambda v: v.softplus(), F.softplus),  # torch defaults: beta=1, threshold=20
+    "sin": (lambda v: v.sin(), torch.sin),
+    "cos": (lambda v: v.cos(), torch.cos),
+}

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from strategies import same_float
+from strategies import UNARY_OPS, same_float
 
 import autograd
 from autograd import Value
@@ -68,20 +68,12 @@ def test_power_rule_to_the_fourth_derivative_x_cubed() -> None:
 
 
 SMOOTH = {
-    "tanh": (lambda v: v.tanh(), torch.tanh),
-    "sigmoid": (lambda v: v.sigmoid(), torch.sigmoid),
-    "exp": (lambda v: v.exp(), torch.exp),
-    "log": (lambda v: v.log(), torch.log),
-    "sin": (lambda v: v.sin(), torch.sin),
-    "cos": (lambda v: v.cos(), torch.cos),
-    "softplus": (lambda v: v.softplus(), F.softplus),
-    "sqrt": (lambda v: v.sqrt(), torch.sqrt),
-    "elu": (lambda v: v.elu(), F.elu),
+    **{name: UNARY_OPS[name] for name in ("tanh", "sigmoid", "exp", "log", "sin", "cos", "softplus", "sqrt",
+                                          "elu()", "elu(alpha=2.0)", "neg")},
     "elu(alpha=0.7)": (lambda v: v.elu(alpha=0.7), lambda t: F.elu(t, alpha=0.7)),
     "x ** 2.5": (lambda v: v**2.5, lambda t: t**2.5),
     "2 ** x": (lambda v: 2**v, lambda t: 2**t),
     "1 / x": (lambda v: 1 / v, lambda t: 1 / t),
-    "neg": (lambda v: -v, lambda t: -t),
 }
 POSITIVE_ONLY = {"log", "sqrt", "x ** 2.5", "1 / x"}
 POINTS = [-2.3, -0.7, 0.3, 1.1, 2.9, 5.0]

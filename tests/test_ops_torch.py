@@ -8,8 +8,7 @@ import random
 
 import pytest
 import torch
-import torch.nn.functional as F
-from strategies import same_float
+from strategies import UNARY_OPS, same_float
 
 import autograd
 from autograd import Value
@@ -36,30 +35,7 @@ def assert_same(got: float, expected: float, what: str, rel: float = 1e-12, abs_
 # Unary ops: method on Value -> the PyTorch function with the same meaning.
 # ------------------------------------------------------------------------------------------------
 
-UNARY = {
-    "neg": (lambda v: -v, lambda t: -t),
-    "abs": (abs, torch.abs),
-    "exp": (lambda v: v.exp(), torch.exp),
-    "log": (lambda v: v.log(), torch.log),
-    "log1p": (lambda v: v.log1p(), torch.log1p),
-    "sqrt": (lambda v: v.sqrt(), torch.sqrt),
-    "tanh": (lambda v: v.tanh(), torch.tanh),
-    "sigmoid": (lambda v: v.sigmoid(), torch.sigmoid),
-    "relu": (lambda v: v.relu(), torch.relu),
-    "leaky_relu()": (lambda v: v.leaky_relu(), F.leaky_relu),
-    "leaky_relu(0.2)": (lambda v: v.leaky_relu(0.2), lambda t: F.leaky_relu(t, 0.2)),
-    "leaky_relu(negative_slope=1.5)": (
-        lambda v: v.leaky_relu(negative_slope=1.5),
-        lambda t: F.leaky_relu(t, negative_slope=1.5),
-    ),
-    "leaky_relu(-0.3)": (lambda v: v.leaky_relu(-0.3), lambda t: F.leaky_relu(t, -0.3)),
-    "elu()": (lambda v: v.elu(), F.elu),
-    "elu(0.5)": (lambda v: v.elu(0.5), lambda t: F.elu(t, 0.5)),
-    "elu(alpha=2.0)": (lambda v: v.elu(alpha=2.0), lambda t: F.elu(t, alpha=2.0)),
-    "softplus": (lambda v: v.softplus(), F.softplus),  # torch defaults: beta=1, threshold=20
-    "sin": (lambda v: v.sin(), torch.sin),
-    "cos": (lambda v: v.cos(), torch.cos),
-}
+UNARY = UNARY_OPS  # every unary op, ours and torch's (shared with test_higher_order.py)
 
 # Ops whose derivative is piecewise: at nan, torch's gradient is an artefact of which branch a
 # comparison with nan falls into, so only their values are compared there.
