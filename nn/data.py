@@ -7,6 +7,8 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from nn.checks import check_bool, check_int, generator
+
 __all__ = [
     "DATASETS",
     "DataLoader",
@@ -26,14 +28,6 @@ Dataset = tuple[list[list[float]], list[int]]
 # argument checks: each names the argument, what it got and what it allows
 # ---------------------------------------------------------------------------
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r} of type {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return value
-
-
 def _check_real(name: str, value: Any, allowed: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be {allowed}, got {value!r} of type {type(value).__name__}")
@@ -47,19 +41,6 @@ def _check_noise(name: str, value: Any) -> float:
     if noise < 0:
         raise ValueError(f"{name} must be a finite number >= 0 (a standard deviation), got {value}")
     return noise
-
-
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
-    return value
-
-
-def _make_rng(seed: Any) -> random.Random:
-    """A private generator, so the global `random` state is never touched."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"seed must be an int or None, got {seed!r} of type {type(seed).__name__}")
-    return random.Random(seed)
 
 
 def _split_evenly(n: int, parts: int) -> list[int]:
@@ -95,10 +76,10 @@ def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None
     Gaussian noise of standard deviation `noise` is added to every coordinate. Class 0 gets
     n_samples // 2 points, class 1 the rest (scikit-learn's split).
     """
-    _check_int("n_samples", n_samples, 1)
+    check_int("n_samples", n_samples, 1)
     noise = _check_noise("noise", noise)
-    _check_bool("shuffle", shuffle)
-    rng = _make_rng(seed)
+    check_bool("shuffle", shuffle)
+    rng = generator(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
     X: list[list[float]] = []
@@ -120,13 +101,13 @@ def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, 
     Gaussian noise of standard deviation `noise` is added to every coordinate. The outer circle gets
     n_samples // 2 points, the inner one the rest (scikit-learn's split).
     """
-    _check_int("n_samples", n_samples, 1)
+    check_int("n_samples", n_samples, 1)
     noise = _check_noise("noise", noise)
     factor = _check_real("factor", factor, "a number strictly between 0 and 1")
     if not 0.0 < factor < 1.0:
         raise ValueError(f"factor must be a number strictly between 0 and 1, got {factor}")
-    _check_bool("shuffle", shuffle)
-    rng = _make_rng(seed)
+    check_bool("shuffle", shuffle)
+    rng = generator(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
     X: list[list[float]] = []
@@ -147,22 +128,22 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 
     `centers` is either a count (the centers are then drawn uniformly from `center_box` in every
     coordinate) or a list of points with n_features coordinates each.
     """
-    _check_int("n_samples", n_samples, 1)
-    _check_int("n_features", n_features, 1)
+    check_int("n_samples", n_samples, 1)
+    check_int("n_features", n_features, 1)
     std = _check_noise("cluster_std", cluster_std)
-    _check_bool("shuffle", shuffle)
+    check_bool("shuffle", shuffle)
     if (not isinstance(center_box, (tuple, list)) or len(center_box) != 2
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
                    for v in center_box)
             or not center_box[0] < center_box[1]):
         raise ValueError(f"center_box must be a pair (low, high) of finite numbers with low < high, "
                          f"got {center_box!r}")
-    rng = _make_rng(seed)
+    rng = generator(seed)
     if isinstance(centers, bool) or not isinstance(centers, (int, list, tuple)):
         raise TypeError(f"centers must be an int >= 1 or a list of points, got {centers!r} "
                         f"of type {type(centers).__name__}")
     if isinstance(centers, int):
-        _check_int("centers", centers, 1)
+        check_int("centers", centers, 1)
         low, high = float(center_box[0]), float(center_box[1])
         points = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(centers)]
     else:
@@ -192,11 +173,11 @@ def make_spiral(n_samples: int = 100, n_classes: int = 3, noise: float = 0.2, se
     arms start 2 pi / k apart, and `noise` is the standard deviation of gaussian noise on the angle
     (so every radius stays in [0, 1]).
     """
-    _check_int("n_samples", n_samples, 1)
-    _check_int("n_classes", n_classes, 2)
+    check_int("n_samples", n_samples, 1)
+    check_int("n_classes", n_classes, 2)
     noise = _check_noise("noise", noise)
-    _check_bool("shuffle", shuffle)
-    rng = _make_rng(seed)
+    check_bool("shuffle", shuffle)
+    rng = generator(seed)
     X: list[list[float]] = []
     y: list[int] = []
     for label, count in enumerate(_split_evenly(n_samples, n_classes)):
@@ -215,10 +196,10 @@ def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int | None = None,
     `noise` is the standard deviation of each cluster. The label belongs to the cluster, so with a
     large noise a few points may stray into a neighbouring quadrant.
     """
-    _check_int("n_samples", n_samples, 1)
+    check_int("n_samples", n_samples, 1)
     noise = _check_noise("noise", noise)
-    _check_bool("shuffle", shuffle)
-    rng = _make_rng(seed)
+    check_bool("shuffle", shuffle)
+    rng = generator(seed)
     # ordered so the leftover points of an uneven split alternate between the two classes
     corners = [(1.0, 1.0), (1.0, -1.0), (-1.0, -1.0), (-1.0, 1.0)]
     X: list[list[float]] = []
@@ -263,8 +244,8 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_size: float | int 
     test set is the last n_test samples. The rows themselves are shared, not copied.
     """
     n = _check_pair(X, y)
-    _check_bool("shuffle", shuffle)
-    rng = _make_rng(seed)
+    check_bool("shuffle", shuffle)
+    rng = generator(seed)
     if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
         raise TypeError(f"test_size must be a float in (0, 1) or an int count, got {test_size!r} "
                         f"of type {type(test_size).__name__}")
@@ -303,13 +284,13 @@ class DataLoader:
         n = _check_pair(X, y)
         self.X = X
         self.y = y
-        self.batch_size = _check_int("batch_size", batch_size, 1)
-        self.shuffle = _check_bool("shuffle", shuffle)
-        self.drop_last = _check_bool("drop_last", drop_last)
+        self.batch_size = check_int("batch_size", batch_size, 1)
+        self.shuffle = check_bool("shuffle", shuffle)
+        self.drop_last = check_bool("drop_last", drop_last)
         if drop_last and batch_size > n:
             raise ValueError(f"batch_size={batch_size} is larger than the {n} samples, so drop_last=True "
                              f"would leave no batch at all; use batch_size <= {n} or drop_last=False")
-        self._rng = _make_rng(seed)
+        self._rng = generator(seed)
 
     def __len__(self) -> int:
         """Number of batches per epoch: n // batch_size with drop_last, else ceil(n / batch_size)."""
@@ -343,7 +324,7 @@ def load_digits(normalize: bool = True) -> Dataset:
     Taken from scikit-learn, which is an optional extra: `pip install scikit-learn` (or
     `pip install "chaingrad[notebooks]"`).
     """
-    _check_bool("normalize", normalize)
+    check_bool("normalize", normalize)
     try:
         from sklearn.datasets import load_digits as sklearn_load_digits
     except ImportError as err:

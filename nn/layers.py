@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import autograd
 from autograd import Value
 from nn import init as _init
+from nn.checks import check_int, generator
 from nn.module import Module
 
 Number = int | float
@@ -30,14 +31,6 @@ def _check_activation(activation: object, name: str = "activation") -> str:
     return activation  # type: ignore[return-value]
 
 
-def _check_size(n: object, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{name} must be an int, got {type(n).__name__}: {n!r}")
-    if n < 1:
-        raise ValueError(f"{name} must be at least 1, got {n}")
-    return n
-
-
 def _as_inputs(x: Input, nin: int) -> list[Value | float]:
     """The input as a list of nin Values or floats; a single number or Value is accepted when nin == 1."""
     if isinstance(x, Value) or (isinstance(x, (int, float)) and not isinstance(x, bool)):
@@ -52,13 +45,6 @@ def _as_inputs(x: Input, nin: int) -> list[Value | float]:
         if not isinstance(v, (Value, int, float)) or isinstance(v, bool):
             raise TypeError(f"input entries must be numbers or Values, got {type(v).__name__}: {v!r}")
     return xs
-
-
-def _generator(seed: object) -> random.Random:
-    """A random.Random of our own, seeded (reproducible) or not; the global `random` state stays untouched."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-    return random.Random(seed)
 
 
 def _init_weights(weights: list[Value], nin: int, nout: int, init: str, activation: str, rng: random.Random) -> None:
@@ -84,11 +70,11 @@ class Neuron(Module):
         """fan_out (the width of the neuron's layer) only matters to Xavier init. `seed` makes the weights
         reproducible without touching the global `random` state; `rng`, a random.Random, is shared by the
         neurons of a layer or a model (it takes precedence over seed)."""
-        self.nin = _check_size(nin, "nin")
+        self.nin = check_int("nin", nin, 1)
         self.activation = _check_activation(activation)
         self.w = [Value(0.0) for _ in range(nin)]
         self.b = Value(0.0)  # biases start at 0
-        _init_weights(self.w, nin, fan_out, init, activation, rng or _generator(seed))
+        _init_weights(self.w, nin, fan_out, init, activation, rng or generator(seed))
 
     def forward(self, x: Input) -> Value:
         xs = _as_inputs(x, self.nin)
@@ -110,10 +96,10 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", init: str = "kaiming",
                  rng: random.Random | None = None, seed: int | None = None) -> None:  # fmt: skip
-        self.nin = _check_size(nin, "nin")
-        self.nout = _check_size(nout, "nout")
+        self.nin = check_int("nin", nin, 1)
+        self.nout = check_int("nout", nout, 1)
         self.activation = _check_activation(activation)
-        rng = rng or _generator(seed)
+        rng = rng or generator(seed)
         self.neurons = [Neuron(nin, activation, init, nout, rng) for _ in range(nout)]
 
     def forward(self, x: Input) -> Value | list[Value]:
@@ -174,11 +160,11 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
                  dropout: float = 0.0, residual: bool = False, init: str = "kaiming",
                  seed: int | None = None) -> None:  # fmt: skip
-        _check_size(nin, "nin")
+        check_int("nin", nin, 1)
         if isinstance(nouts, int) or not isinstance(nouts, Sequence) or len(nouts) == 0:
             raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1]; got {nouts!r}")
         for i, n in enumerate(nouts):
-            _check_size(n, f"nouts[{i}]")
+            check_int(f"nouts[{i}]", n, 1)
         _check_activation(activation)
         _check_activation(output_activation, "output_activation")
         if init not in _init.INITS:
@@ -189,7 +175,7 @@ class MLP(Module):
         self.config = {"nin": nin, "nouts": list(nouts), "activation": activation,
                        "output_activation": output_activation, "dropout": float(dropout),
                        "residual": residual, "init": init, "seed": seed}  # fmt: skip
-        rng = _generator(seed)  # our own generator: the global `random` state is never touched
+        rng = generator(seed)  # our own generator: the global `random` state is never touched
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else output_activation, init, rng)

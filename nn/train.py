@@ -25,6 +25,7 @@ import autograd
 from autograd import Value
 from nn import functional as F
 from nn import optim
+from nn.checks import check_bool, check_int, generator
 from nn.data import DataLoader
 from nn.module import Module
 
@@ -216,20 +217,6 @@ class History:
         return {name: list(values) for name, values in vars(self).items() if values}
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}: {value!r}")
-    return value
-
-
 def _resolve_loss(loss: Any) -> tuple[LossFn, str | None, float]:
     """(loss function, its name or None for the user's own, threshold for accuracy)."""
     if isinstance(loss, str):
@@ -303,13 +290,12 @@ def fit(
     _check_model(model)
     _check_samples(X, y)
     loss_fn, loss_name, threshold = _resolve_loss(loss)
-    epochs = _check_int("epochs", epochs, 1)
+    epochs = check_int("epochs", epochs, 1)
     if batch_size is not None:
-        _check_int("batch_size", batch_size, 1)
-    progress = _check_bool("progress", progress)
-    shuffle = _check_bool("shuffle", shuffle)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}: {seed!r}")
+        check_int("batch_size", batch_size, 1)
+    progress = check_bool("progress", progress)
+    shuffle = check_bool("shuffle", shuffle)
+    generator(seed)  # checks the seed now, before anything changes (the DataLoader makes its own)
     if optimizer is None:
         optimizer = optim.Adam(model.parameters(), lr=1e-2)
     elif not isinstance(optimizer, optim.Optimizer):
