@@ -17,32 +17,51 @@ from autograd.mode import enable_grad, is_anomaly_enabled
 from autograd.value import Number, Value, _is_number
 
 
-def topological_order(roots: Sequence[Value]) -> list[Value]:
-    """The interior nodes under the roots (the roots included), each after all of its parents.
+def topological_order(roots: Sequence[Value]) -> tuple[list[Value], list[Value]]:
+    """(order, stops): the interior nodes under the roots that backward must visit (the roots included).
 
-    Leaves (inputs and parameters) are left out: nothing below them needs their turn, they only receive
-    gradients. Networks are mostly leaves (every weight is one), so this saves most of the walking. Nor does
-    the walk go below a node that hands back exactly 0 whatever it receives (`blocks` in ops.py: a relu that
-    was off): whatever is reached only through such nodes has gradient 0 in this pass, and is not visited.
-    In a network, that is every sample the loss is already happy with and every neuron that was off.
+    `order` lists the nodes whose backward step runs, each after all of its parents. `stops` are the nodes that
+    hand back exactly 0 whatever they receive (`blocks` in ops.py: a relu that was off). They still receive a
+    gradient of their own, but they pass nothing on, so they take no backward step and the walk does not go
+    below them: whatever is reached only through them has gradient 0 in this pass and is not visited. In a
+    network, that is every sample the loss is already happy with and every neuron that was off.
+
+    Leaves (inputs and parameters) are left out too: nothing below them needs their turn, they only receive
+    gradients. Networks are mostly leaves (every weight is one), so this saves most of the walking.
     """
     order: list[Value] = []
+    stops: list[Value] = []
     visited: set[Value] = set()
     stack: list = [root for root in roots if root.parents]
-    while stack:
-        node = stack.pop()
-        if node is _PARENTS_DONE:  # the marker sits on top of a node whose parents are all in the order now
-            order.append(stack.pop())
-        elif node not in visited:
-            visited.add(node)
-            stack += (node, _PARENTS_DONE)  # come back to it once everything pushed after is done
-            blocks = node._op.blocks
-            if blocks is not None and blocks(node):
-                continue  # it hands back exactly 0 (a relu that was off): nothing below needs a visit from here
-            for parent in node.parents:
-                if parent.parents and parent not in visited:
-                    stack.append(parent)
-    return order
+    try:
+        while stack:
+            node = stack.pop()
+            if node is _PARENTS_DONE:  # the marker sits on top of a node whose parents are all in the order now
+                order.append(stack.pop())
+            elif node not in visited:
+                visited.add(node)
+                blocks = node._op.blocks
+                if blocks is not None and blocks(node):
+                    stops.append(node)  # it hands back exactly 0: no step to take, nothing below to visit
+                    continue
+                stack += (node, _PARENTS_DONE)  # come back to it once everything pushed after is done
+                for parent in node.parents:
+                    if parent.parents and parent not in visited:
+                        stack.append(parent)
+    except AttributeError:
+        _check_parents(node)
+        raise
+    return order, stops
+
+
+def _check_parents(node: Value) -> None:
+    # Only an object that is not a Value can be missing `.parents`: say which one, and where it sits.
+    for parent in node.parents:
+        if not isinstance(parent, Value):
+            raise TypeError(
+                f"a {node.op!r} node has an input of type {type(parent).__name__}, which is not a chaingrad "
+                "Value; build graphs from Values and plain numbers only"
+            )
 
 
 _PARENTS_DONE = object()
@@ -56,8 +75,10 @@ def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
     reach (only behind a relu that was off: their gradient in this pass is 0) keep their `.grad` as it was:
     0 on a graph that was never backpropagated before.
     """
-    order = topological_order(roots)
+    order, stops = topological_order(roots)
     for node in order:
+        node.grad = 0.0
+    for node in stops:
         node.grad = 0.0
     for root, seed in zip(roots, seeds):
         root.grad += seed

@@ -10,13 +10,11 @@ import builtins
 import math
 import operator
 from collections.abc import Iterable, Sequence
-from itertools import chain
 
 from autograd import ops
 from autograd.value import Number, Value, _is_number, _node
 
 _FLOATS_ONLY = {float}
-_VALUES_ONLY = {Value}
 
 
 def _operands(values: Iterable[Value | Number], name: str) -> tuple[list, list[float]]:
@@ -110,13 +108,21 @@ def linear(x: Sequence[Value | Number], weight: Sequence[Sequence[Value | Number
             extra = bias is not None
             raise ValueError(f"linear(): weight row {j} has {len(row) - extra} entries, the input {len(xs) - extra}")
     x_values, x_mask = tuple(_values(xs)), _value_mask(xs)  # shared by every row
-    if set(map(type, chain.from_iterable(rows))) == _VALUES_ONLY:
-        # Every weight is a Value (parameters: the usual case), so there is nothing to check entry by entry.
-        return [_dot_node(row, [w.data for w in row], xs, x_data, (*row, *x_values), None, x_mask) for row in rows]
     outputs = []
     for row in rows:
-        w, w_data = _operands(row, "linear")
-        outputs.append(_dot_node(w, w_data, xs, x_data, (*_values(w), *x_values), _value_mask(w), x_mask))
+        # The usual case: every weight is a Value (a parameter), and reading the numbers is all the checking
+        # needed, since anything else has no .data (one pass over the row instead of two: this runs for every
+        # neuron on every sample). Plain numbers, or anything wrong, take the general path, which checks each.
+        try:
+            w_data = [w.data for w in row]
+            data = builtins.sum(map(operator.mul, w_data, x_data))
+        except (AttributeError, TypeError):
+            data = None
+        if data is None:
+            w, w_data = _operands(row, "linear")
+            outputs.append(_dot_node(w, w_data, xs, x_data, (*_values(w), *x_values), _value_mask(w), x_mask))
+        else:
+            outputs.append(_node(data, (*row, *x_values), ops.DOT, (row, xs, w_data, x_data, None, x_mask)))
     return outputs
 
 
