@@ -40,8 +40,7 @@ def topological_order(roots: Sequence[Value]) -> tuple[list[Value], list[Value]]
                 order.append(stack.pop())
             elif node not in visited:
                 visited.add(node)
-                blocks = node._op.blocks
-                if blocks is not None and blocks(node):
+                if node._op.blocks:
                     stops.append(node)  # it hands back exactly 0: no step to take, nothing below to visit
                     continue
                 stack += (node, _PARENTS_DONE)  # come back to it once everything pushed after is done

@@ -76,15 +76,11 @@ def _value_mask(entries: list) -> list[bool] | None:
     return None if all(mask) else mask
 
 
-def _dot_node(left: list, left_data: list[float], right: list, right_data: list[float],
-              parents: tuple | None = None, left_mask: list[bool] | None = None,
-              right_mask: list[bool] | None = None) -> Value:  # fmt: skip
+def _dot_node(left: list, left_data: list[float], right: list, right_data: list[float]) -> Value:
     # Both sides' numbers and Value masks are kept for backward, where d(x_i·w_i)/dx_i = w_i (ops.DotOp).
-    if parents is None:
-        parents = (*_values(left), *_values(right))
-        left_mask, right_mask = _value_mask(left), _value_mask(right)
     data = builtins.sum(map(operator.mul, left_data, right_data))
-    return _node(data, parents, ops.DOT, (left, right, left_data, right_data, left_mask, right_mask))
+    ctx = (left_data, right_data, _value_mask(left), _value_mask(right))
+    return _node(data, (*_values(left), *_values(right)), ops.DOT, ctx)
 
 
 def linear(x: Sequence[Value | Number], weight: Sequence[Sequence[Value | Number]],
@@ -95,21 +91,17 @@ def linear(x: Sequence[Value | Number], weight: Sequence[Sequence[Value | Number
     inputs' numbers once for all rows instead of once per row (the name and layout are PyTorch's F.linear).
     """
     xs, x_data = _operands(x, "linear")
-    if bias is None:
-        rows = [list(row) for row in weight]
-    else:
-        weight, biases = list(weight), list(bias)
+    weight = list(weight)
+    if bias is not None:
+        biases = list(bias)
         if len(biases) != len(weight):
             raise ValueError(f"linear() got {len(weight)} weight rows but {len(biases)} biases")
-        rows = [[*row, b] for row, b in zip(weight, biases)]
         xs, x_data = xs + [1.0], x_data + [1.0]  # the bias is a weight on a constant input of 1
-    for j, row in enumerate(rows):
-        if len(row) != len(xs):
-            extra = bias is not None
-            raise ValueError(f"linear(): weight row {j} has {len(row) - extra} entries, the input {len(xs) - extra}")
     x_values, x_mask = tuple(_values(xs)), _value_mask(xs)  # shared by every row
     outputs = []
-    for row in rows:
+    for j, row in enumerate(weight):
+        if bias is not None:
+            row = [*row, biases[j]]
         # The usual case: every weight is a Value (a parameter), and reading the numbers is all the checking
         # needed, since anything else has no .data (one pass over the row instead of two: this runs for every
         # neuron on every sample). Plain numbers, or anything wrong, take the general path, which checks each.
@@ -118,11 +110,14 @@ def linear(x: Sequence[Value | Number], weight: Sequence[Sequence[Value | Number
             data = builtins.sum(map(operator.mul, w_data, x_data))
         except (AttributeError, TypeError):
             data = None
+        if len(row) != len(xs):
+            extra = bias is not None
+            raise ValueError(f"linear(): weight row {j} has {len(row) - extra} entries, the input {len(xs) - extra}")
         if data is None:
             w, w_data = _operands(row, "linear")
-            outputs.append(_dot_node(w, w_data, xs, x_data, (*_values(w), *x_values), _value_mask(w), x_mask))
+            outputs.append(_dot_node(w, w_data, xs, x_data))
         else:
-            outputs.append(_node(data, (*row, *x_values), ops.DOT, (row, xs, w_data, x_data, None, x_mask)))
+            outputs.append(_node(data, (*row, *x_values), ops.DOT, (w_data, x_data, None, x_mask)))
     return outputs
 
 

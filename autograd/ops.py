@@ -137,9 +137,10 @@ def value_of(x: Any) -> float:
 # finite output (log and 1/x near 0, sqrt at 0, pow), 0·inf = nan must reach the inputs, so no skipping.
 
 
-# `blocks`, on every op: None, or a test on a node saying that the op hands exactly 0 to every parent whatever
-# gradient it receives (a relu whose input was <= 0: d relu/dx = 0 there, and 0·g is taken as 0 even for an
-# infinite g, as in PyTorch). Backward then need not even visit what lies below: nothing can reach it.
+# `blocks`, on every op: True when the op hands exactly 0 to every parent whatever gradient it receives. Only
+# RELU_OFF, the rule of a relu whose input was <= 0, does: d relu/dx = 0 there, and 0·g is taken as 0 even
+# for an infinite g, as in PyTorch. Backward then takes no step for such a node and does not even visit what
+# lies below it: nothing can reach it through there.
 
 
 class UnaryOp:
@@ -148,7 +149,7 @@ class UnaryOp:
     __slots__ = ("name", "forward", "grad", "skip_zero", "blocks")
 
     def __init__(self, name: str, forward: Callable, grad: Callable, skip_zero: bool = False,
-                 blocks: Callable | None = None) -> None:  # fmt: skip
+                 blocks: bool = False) -> None:  # fmt: skip
         self.name, self.forward, self.grad, self.skip_zero, self.blocks = name, forward, grad, skip_zero, blocks
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> tuple:
@@ -164,7 +165,7 @@ class BinaryOp:
     A constant is not a node: `x * 2.0` has one parent, x, and keeps 2.0 in the node's constant slot.
     """
 
-    blocks = None  # never hands back exactly 0 regardless of g
+    blocks = False  # never hands back exactly 0 regardless of g
 
     __slots__ = ("name", "forward", "grad_a", "grad_b", "skip_zero", "left", "right")
 
@@ -186,7 +187,7 @@ class BinaryOp:
 class _WithConstant:
     """x ⊕ c or c ⊕ x, one side a plain number: only the derivative with respect to x is needed."""
 
-    blocks = None  # never hands back exactly 0 regardless of g
+    blocks = False  # never hands back exactly 0 regardless of g
 
     __slots__ = ("name", "op", "skip_zero", "constant_on_left")
 
@@ -207,7 +208,7 @@ class _WithConstant:
 class NaryOp:
     """out = forward(xs): many inputs in ONE node. Its rule returns one gradient per parent."""
 
-    blocks = None  # never hands back exactly 0 regardless of g
+    blocks = False  # never hands back exactly 0 regardless of g
 
     __slots__ = ("name", "grads", "skip_zero")
 
@@ -278,10 +279,6 @@ RDIV = UnaryOp("/", lambda x, c: c * div(1.0, x), _rdiv_grad)
 
 
 # --- unary: out = f(x) ------------------------------------------------------------ g * df/dx -------------
-def _relu(x: float, c: None) -> float:
-    return 0.0 if x <= 0 else x  # written so that relu(nan) = nan, as in PyTorch
-
-
 def _leaky_relu(x: float, slope: float) -> float:
     return x if x > 0 else x * slope
 
@@ -313,9 +310,11 @@ COS = UnaryOp("cos", lambda x, c: cos(x),          lambda g, x, out, c: g * -sin
 TANH = UnaryOp("tanh", lambda x, c: math.tanh(x),  lambda g, x, out, c: g * (1.0 - out * out), True)  # fmt: skip
 SIGMOID = UnaryOp("sigmoid", lambda x, c: sigmoid(x),
                   lambda g, x, out, c: g * (1.0 - out) * out, True)  # fmt: skip
-RELU = UnaryOp("relu", _relu,
-               lambda g, x, out, c: 0.0 if x <= 0 else g, True,
-               blocks=lambda node: node.parents[0].data <= 0)  # fmt: skip
+# relu has two rules, and Value.relu picks one by the input (and applies its forward inline: relu runs for
+# every neuron), so that backward can tell an "off" relu by its rule alone: on (x > 0, or nan: relu(nan) = nan
+# as in PyTorch) it passes g through; off (x <= 0) it is 0 and hands back exactly 0, whatever arrives (`blocks`).
+RELU = UnaryOp("relu", lambda x, c: x,             lambda g, x, out, c: g, True)  # fmt: skip
+RELU_OFF = UnaryOp("relu", lambda x, c: 0.0,       lambda g, x, out, c: 0.0, True, blocks=True)  # fmt: skip
 LEAKY_RELU = UnaryOp("leaky_relu", _leaky_relu,
                      lambda g, x, out, c: g if x > 0 else g * c, True)  # fmt: skip
 ELU = UnaryOp("elu", _elu,
@@ -367,11 +366,11 @@ class DotOp:
     """Σ x_i·w_i as one node: the weighted sum of every neuron, so it gets a backward of its own.
 
     d/dx_i = w_i and d/dw_i = x_i: each parent's gradient is g times its partner. The node's constant holds,
-    read at forward time: the entries (xs, ws; a float entry is a constant, the others are the parents, xs'
-    first), their numbers, and for each side a mask of which entries are Values (None: all of them).
+    read at forward time, both sides' numbers and, for each side, a mask of which entries are Values (None:
+    all of them). The Value entries are the parents, xs' first; the others are constants.
     """
 
-    blocks = None  # never hands back exactly 0 regardless of g
+    blocks = False  # never hands back exactly 0 regardless of g
 
     __slots__ = ("name", "skip_zero")
 
@@ -379,14 +378,22 @@ class DotOp:
         self.name, self.skip_zero = "dot", True
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> list:
-        xs, ws, x_data, w_data, x_mask, w_mask = node._ctx
+        x_data, w_data, x_mask, w_mask = node._ctx
         if create_graph:  # the partners as they are (Values), so that the result is a graph again
-            x_data, w_data = xs, ws
+            parents = iter(node.parents)
+            x_data, w_data = _entries(parents, x_data, x_mask), _entries(parents, w_data, w_mask)
         # The partners of the Values among xs are the matching ws, and the reverse; `compress` picks them at
         # C speed, which matters: this is most of the work of a network's backward pass.
         x_partners = w_data if x_mask is None else compress(w_data, x_mask)
         w_partners = x_data if w_mask is None else compress(x_data, w_mask)
         return [g * w for w in x_partners] + [g * x for x in w_partners]
+
+
+def _entries(parents: Any, data: list, mask: list[bool] | None) -> list:
+    """One side of a dot as it was given: the next parent where the entry is a Value, else its number."""
+    if mask is None:
+        return [next(parents) for _ in data]
+    return [next(parents) if is_value else x for x, is_value in zip(data, mask)]
 
 
 DOT = DotOp()

@@ -156,7 +156,10 @@ class Value:
 
     def relu(self) -> Value:
         """max(0, x);  d/dx = 1 if x > 0 else 0."""
-        return _unary(ops.RELU, self)
+        x = self.data
+        if x <= 0:  # off: one of relu's two rules (see ops.RELU), picked here so that backward can stop here
+            return _node(0.0, (self,), ops.RELU_OFF)
+        return _node(x, (self,), ops.RELU)  # (nan lands here: relu(nan) = nan, as in PyTorch)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope."""
