@@ -83,6 +83,7 @@ def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
         root.grad += seed
 
     anomaly = is_anomaly_enabled()
+    plain = not (create_graph or anomaly)  # floats only, nothing to check: the fast path
     isfinite = math.isfinite
     for node in reversed(order):  # from the output down: each node's gradient is complete when reached
         g = node.grad
@@ -90,6 +91,9 @@ def _backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
         # A zero gradient through an op whose local derivatives are finite hands exactly 0 to every parent
         # (see `skip_zero` in ops.py): nothing to do.
         if g == 0.0 and op.skip_zero and isfinite(node.data):
+            continue
+        if plain:
+            op.accumulate(node, g)  # the same step as below, each op adding its contributions itself
             continue
         contributions = op.backward(node, g, create_graph)
         if anomaly:

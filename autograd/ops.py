@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
-from itertools import compress
+from collections.abc import Callable, Iterable
+from itertools import chain, compress
 from typing import Any
 
 inf, nan = math.inf, math.nan
@@ -143,6 +143,13 @@ def value_of(x: Any) -> float:
 # lies below it: nothing can reach it through there.
 
 
+# Every op has two ways to take its backward step, with the same arithmetic:
+#   backward(node, g, create_graph) returns g·d(node)/d(parent) for each parent, as floats or, with
+#       create_graph, as Values; the engine adds them into the parents (and can check them first);
+#   accumulate(node, g) adds those floats into the parents' `.grad` itself: an ordinary backward pass does this,
+#       since it builds no list per node (a neuron's node has one parent per weight and input).
+
+
 class UnaryOp:
     """out = forward(x, c): one Value input, `c` an optional constant such as leaky_relu's slope."""
 
@@ -157,6 +164,10 @@ class UnaryOp:
         if create_graph:
             return (self.grad(g, x, node, node._ctx),)
         return (self.grad(g, x.data, node.data, node._ctx),)
+
+    def accumulate(self, node: Any, g: float) -> None:
+        x = node.parents[0]
+        x.grad += self.grad(g, x.data, node.data, node._ctx)
 
 
 class BinaryOp:
@@ -183,6 +194,12 @@ class BinaryOp:
             a, b, out = a.data, b.data, node.data
         return (self.grad_a(g, a, b, out), self.grad_b(g, a, b, out))
 
+    def accumulate(self, node: Any, g: float) -> None:
+        a, b = node.parents
+        a_data, b_data, out = a.data, b.data, node.data
+        a.grad += self.grad_a(g, a_data, b_data, out)
+        b.grad += self.grad_b(g, a_data, b_data, out)
+
 
 class _WithConstant:
     """x ⊕ c or c ⊕ x, one side a plain number: only the derivative with respect to x is needed."""
@@ -204,6 +221,10 @@ class _WithConstant:
             return (self.op.grad_b(g, c, x, out),)
         return (self.op.grad_a(g, x, c, out),)
 
+    def accumulate(self, node: Any, g: float) -> None:
+        (contribution,) = self.backward(node, g, False)
+        node.parents[0].grad += contribution
+
 
 class NaryOp:
     """out = forward(xs): many inputs in ONE node. Its rule returns one gradient per parent."""
@@ -219,6 +240,10 @@ class NaryOp:
         if create_graph:
             return self.grads(g, node.parents, node, node._ctx, create_graph)
         return self.grads(g, [p.data for p in node.parents], node.data, node._ctx, create_graph)
+
+    def accumulate(self, node: Any, g: float) -> None:
+        for parent, contribution in zip(node.parents, self.backward(node, g, False)):
+            parent.grad += contribution
 
 
 # (The forwards of +, - and * are the operator module's functions: the same arithmetic, without a Python call.)
@@ -378,15 +403,24 @@ class DotOp:
         self.name, self.skip_zero = "dot", True
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> list:
-        x_data, w_data, x_mask, w_mask = node._ctx
-        if create_graph:  # the partners as they are (Values), so that the result is a graph again
-            parents = iter(node.parents)
-            x_data, w_data = _entries(parents, x_data, x_mask), _entries(parents, w_data, w_mask)
-        # The partners of the Values among xs are the matching ws, and the reverse; `compress` picks them at
-        # C speed, which matters: this is most of the work of a network's backward pass.
-        x_partners = w_data if x_mask is None else compress(w_data, x_mask)
-        w_partners = x_data if w_mask is None else compress(x_data, w_mask)
-        return [g * w for w in x_partners] + [g * x for x in w_partners]
+        return [g * partner for partner in _partners(node, create_graph)]
+
+    def accumulate(self, node: Any, g: float) -> None:
+        # This loop is most of the work of a network's backward pass: one pass, no list in between.
+        for parent, partner in zip(node.parents, _partners(node, False)):
+            parent.grad += g * partner
+
+
+def _partners(node: Any, create_graph: bool) -> Iterable:
+    """Each parent's partner in a dot, in parent order: the matching w for each Value among xs, then the
+    matching x for each Value among ws (`compress` picks them by the masks at C speed)."""
+    x_data, w_data, x_mask, w_mask = node._ctx
+    if create_graph:  # the partners as they are (Values), so that the result is a graph again
+        parents = iter(node.parents)
+        x_data, w_data = _entries(parents, x_data, x_mask), _entries(parents, w_data, w_mask)
+    x_partners = w_data if x_mask is None else compress(w_data, x_mask)
+    w_partners = x_data if w_mask is None else compress(x_data, w_mask)
+    return chain(x_partners, w_partners)
 
 
 def _entries(parents: Any, data: list, mask: list[bool] | None) -> list:
