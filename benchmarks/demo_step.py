@@ -18,6 +18,7 @@ gradients (tests/test_benchmarks.py checks that at a small size):
 from __future__ import annotations
 
 import gc
+import operator
 import random
 import statistics
 import time
@@ -172,7 +173,7 @@ def hand_written(X: list, y: list, weights: list) -> Callable[[float], tuple]:
         for x, t in zip(X, y):
             acts = [x]  # each layer's input
             for l_, (lw, lb) in enumerate(zip(W, B)):
-                z = [sum(map(float.__mul__, w, acts[-1])) + b for w, b in zip(lw, lb)]
+                z = [sum(map(operator.mul, w, acts[-1])) + b for w, b in zip(lw, lb)]
                 acts.append(z if l_ == last else [v if v > 0 else 0.0 for v in z])
             score = acts[-1][0]
             margin = 1.0 - t * score
