@@ -18,6 +18,12 @@ class _Mode(threading.local):
 
 _mode = _Mode()
 _GRAD, _ANOMALY = 0, 1  # positions in _mode.switches
+DEFAULT_SWITCHES = _Mode.switches
+
+# How many mode blocks are open right now, in all threads together. While it is 0, every thread's switches
+# are the defaults, so making a node need not read the thread-local at all (see value._node).
+open_blocks = 0
+_open_blocks_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
@@ -37,12 +43,18 @@ class _Switch(ContextDecorator):
     _value = False
 
     def __enter__(self) -> _Switch:
+        global open_blocks
+        with _open_blocks_lock:
+            open_blocks += 1  # before the switch changes: a node made in this thread must see it
         self._previous = _mode.switches[self._position]
         self._set(self._value)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        global open_blocks
         self._set(self._previous)
+        with _open_blocks_lock:
+            open_blocks -= 1
 
     def _set(self, value: bool) -> None:
         switches = list(_mode.switches)

@@ -6,6 +6,7 @@ import math
 import numbers
 from typing import Any
 
+from autograd import mode as _modes
 from autograd import ops
 from autograd.mode import _mode
 
@@ -211,7 +212,9 @@ def _node(data: float, parents: tuple, op: Any, ctx: Any = None) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    grad_enabled, anomaly = _mode.switches
+    # The switches are per thread, and reading a thread-local costs about a third of making a node; while no
+    # thread has a no_grad/enable_grad/detect_anomaly block open (the usual case), they are the defaults.
+    grad_enabled, anomaly = _mode.switches if _modes.open_blocks else _modes.DEFAULT_SWITCHES
     if grad_enabled:
         out.parents, out._op, out._ctx = parents, op, ctx
     else:
