@@ -11,7 +11,7 @@
 from autograd.check import GradcheckError, gradcheck
 from autograd.draw import draw_dot as draw_dot
 from autograd.engine import grad
-from autograd.functional import dot, linear, log_softmax, logsumexp, mean, softmax, sum
+from autograd.functional import dot, is_batch, linear, log_softmax, logsumexp, mean, softmax, sum
 from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.value import Value
 
@@ -28,6 +28,7 @@ __all__ = [
     "mean",
     "dot",
     "linear",
+    "is_batch",
     "logsumexp",
     "softmax",
     "log_softmax",

@@ -83,41 +83,87 @@ def _dot_node(left: list, left_data: list[float], right: list, right_data: list[
     return _node(data, (*_values(left), *_values(right)), ops.DOT, ctx)
 
 
-def linear(x: Sequence[Value | Number], weight: Sequence[Sequence[Value | Number]],
-           bias: Sequence[Value | Number] | None = None) -> list[Value]:  # fmt: skip
+def linear(x: Sequence[Value | Number] | Sequence[Sequence[Value | Number]],
+           weight: Sequence[Sequence[Value | Number]],
+           bias: Sequence[Value | Number] | None = None) -> list[Value] | list[list[Value]]:  # fmt: skip
     """y_j = Σ_i w_ji·x_i + b_j for each row w_j of `weight`: a whole layer's weighted sums.
 
-    Output j is exactly `dot(weight[j] + [bias[j]], x + [1.0])`, one node; computing them together reads the
-    inputs' numbers once for all rows instead of once per row (the name and layout are PyTorch's F.linear).
+    Output j is exactly `dot(weight[j] + [bias[j]], x + [1.0])`, one node (the name and layout are PyTorch's
+    F.linear). `x` is one input, or a batch: a list of inputs, like F.linear's 2-D input, giving one list of
+    outputs per input. The weights' numbers are read once per call, so a batch reads them once for all of its
+    inputs, and each input's numbers are read once for all rows.
     """
+    rows = _weight_rows(weight, bias)
+    if is_batch(x):
+        return [_linear_rows(xi, rows, bias is not None) for xi in x]
+    return _linear_rows(x, rows, bias is not None)
+
+
+def is_batch(x: object) -> bool:
+    """True for a list of inputs (a batch: its first entry is itself a list), False for one input."""
+    try:
+        first = x[0]  # type: ignore[index]
+    except (TypeError, LookupError):
+        return False  # not a sequence (a single Value or number), or an empty one
+    if type(first) is Value or type(first) is float:  # one input: the common case, decided without ABCs
+        return False
+    return isinstance(first, Iterable) and not isinstance(first, (str, bytes, Value))
+
+
+# A weight row as linear keeps it: (its Value entries, the numbers of all its entries, which are Values or None).
+_Row = tuple[Sequence[Value], list[float], list[bool] | None]
+
+
+def _weight_rows(weight: Sequence[Sequence[Value | Number]], bias: Sequence[Value | Number] | None) -> list[_Row]:
+    try:
+        if bias is None:
+            rows = [list(row) for row in weight]
+        else:
+            weight, biases = list(weight), list(bias)
+            if len(biases) != len(weight):
+                raise ValueError(f"linear() got {len(weight)} weight rows but {len(biases)} biases")
+            rows = [[*row, b] for row, b in zip(weight, biases)]  # the bias is a weight on a constant input of 1
+    except TypeError:
+        raise TypeError("linear() takes weight as a list of rows, each a list of Values or numbers") from None
+    out = []
+    for j, row in enumerate(rows):
+        if len(row) != len(rows[0]):
+            extra = bias is not None
+            sizes = f"weight row {j} has {len(row) - extra} entries, row 0 has {len(rows[0]) - extra}"
+            raise ValueError(f"linear(): {sizes}")
+        # The usual case: every weight is a Value (a parameter), and reading the numbers is all the checking
+        # needed, since anything else has no .data (one pass over the row instead of two). Plain numbers take
+        # the general path, which checks each entry; so does whatever gives a sum that is not a float, below.
+        try:
+            out.append((row, [w.data for w in row], None))
+        except AttributeError:
+            out.append(_checked_row(row))
+    return out
+
+
+def _checked_row(row: Sequence[Value | Number]) -> _Row:
+    entries, data = _operands(row, "linear")
+    return tuple(_values(entries)), data, _value_mask(entries)
+
+
+def _linear_rows(x: Sequence[Value | Number], rows: list[_Row], with_bias: bool) -> list[Value]:
     xs, x_data = _operands(x, "linear")
-    weight = list(weight)
-    if bias is not None:
-        biases = list(bias)
-        if len(biases) != len(weight):
-            raise ValueError(f"linear() got {len(weight)} weight rows but {len(biases)} biases")
-        xs, x_data = xs + [1.0], x_data + [1.0]  # the bias is a weight on a constant input of 1
+    if with_bias:
+        xs, x_data = xs + [1.0], x_data + [1.0]
+    if rows and len(rows[0][1]) != len(xs):
+        n = len(rows[0][1]) - with_bias
+        raise ValueError(f"linear(): the weight rows have {n} entries, the input {len(xs) - with_bias}")
     x_values, x_mask = tuple(_values(xs)), _value_mask(xs)  # shared by every row
     outputs = []
-    for j, row in enumerate(weight):
-        if bias is not None:
-            row = [*row, biases[j]]
-        # The usual case: every weight is a Value (a parameter), and reading the numbers is all the checking
-        # needed, since anything else has no .data (one pass over the row instead of two: this runs for every
-        # neuron on every sample). Plain numbers, or anything wrong, take the general path, which checks each.
+    for j, (w_values, w_data, w_mask) in enumerate(rows):
         try:
-            w_data = [w.data for w in row]
             data = builtins.sum(map(operator.mul, w_data, x_data))
-        except (AttributeError, TypeError):
+        except TypeError:
             data = None
-        if len(row) != len(xs):
-            extra = bias is not None
-            raise ValueError(f"linear(): weight row {j} has {len(row) - extra} entries, the input {len(xs) - extra}")
-        if data is None:
-            w, w_data = _operands(row, "linear")
-            outputs.append(_dot_node(w, w_data, xs, x_data))
-        else:
-            outputs.append(_node(data, (*row, *x_values), ops.DOT, (w_data, x_data, None, x_mask)))
+        if type(data) is not float:  # an entry that is not a Value has a .data that is not a number: check it
+            rows[j] = w_values, w_data, w_mask = _checked_row(w_values)
+            data = builtins.sum(map(operator.mul, w_data, x_data))
+        outputs.append(_node(data, (*w_values, *x_values), ops.DOT, (w_data, x_data, w_mask, x_mask)))
     return outputs
 
 

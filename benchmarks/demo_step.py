@@ -4,7 +4,9 @@ The step: moons (100 points), MLP(2, [16, 16, 1]) with ReLU hidden layers, hinge
 SGD update, zero_grad. Every engine starts from the same weights, so each computes the same loss and the same
 gradients (tests/test_benchmarks.py checks that at a small size):
 
-- chaingrad: this library, inputs as Values, the way a user writes it;
+- chaingrad: this library, inputs as Values, the way a user writes it: the model called once on the batch
+  of inputs (a list of inputs, as PyTorch takes a 2-D tensor), which builds the same nodes as one call each;
+- chaingrad-per-sample: the same with one model call per input;
 - chaingrad-fit: the same step done by `nn.fit` (one full-batch epoch), which pauses the cycle collector;
 - chaingrad-micrograd-code: micrograd's demo code line for line on chaingrad's Value and MLP (built-in sum()
   makes a chain of additions: a drop-in replacement, not the idiomatic way);
@@ -74,16 +76,20 @@ def _chaingrad_model(weights: list) -> nn.MLP:
     return _copy_weights(nn.MLP(SIZES[0], SIZES[1:], seed=0), weights)
 
 
-def chaingrad(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+def chaingrad(X: list, y: list, weights: list, batched: bool = True) -> Callable[[float], tuple]:
     model = _chaingrad_model(weights)
     params = model.parameters()
 
     def step(lr: float) -> tuple:
         inputs = [[autograd.Value(v) for v in row] for row in X]
-        scores = [model(x) for x in inputs]
+        scores = model(inputs) if batched else [model(x) for x in inputs]
         return _backward_and_update(model, params, hinge_loss(scores, y) + ALPHA * l2_penalty(params), lr)
 
     return step
+
+
+def chaingrad_per_sample(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    return chaingrad(X, y, weights, batched=False)
 
 
 def chaingrad_fit(X: list, y: list, weights: list) -> Callable[[float], tuple]:
@@ -246,6 +252,7 @@ def torch_batched(X: list, y: list, weights: list) -> Callable[[float], tuple]:
 
 ENGINES = {
     "chaingrad": chaingrad,
+    "chaingrad-per-sample": chaingrad_per_sample,
     "chaingrad-fit": chaingrad_fit,
     "chaingrad-micrograd-code": chaingrad_micrograd_code,
     "micrograd": micrograd,

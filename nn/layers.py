@@ -47,6 +47,14 @@ def _as_inputs(x: Input, nin: int) -> list[Value | float]:
     return xs
 
 
+def _as_batch(x: Input | Sequence[Input], nin: int) -> tuple[list[list[Value | float]], bool]:
+    """(a batch of checked inputs, whether x was a single input rather than a batch)."""
+    if autograd.is_batch(x):
+        batch = [_as_inputs(xi, nin) for xi in x]  # type: ignore[union-attr]
+        return batch, False
+    return [_as_inputs(x, nin)], True
+
+
 def _init_weights(weights: list[Value], nin: int, nout: int, init: str, activation: str, rng: random.Random) -> None:
     if init == "kaiming":
         _init.kaiming_uniform(weights, nin, activation, rng)
@@ -65,6 +73,8 @@ class Neuron(Module):
     w·x + b = dot(w + [b], x + [1]). The activation is a second node (none for 'linear').
     """
 
+    takes_batches = True
+
     def __init__(self, nin: int, activation: str = "relu", init: str = "kaiming", fan_out: int = 1,
                  rng: random.Random | None = None, seed: int | None = None) -> None:  # fmt: skip
         """fan_out (the width of the neuron's layer) only matters to Xavier init. `seed` makes the weights
@@ -76,9 +86,11 @@ class Neuron(Module):
         self.b = Value(0.0)  # biases start at 0
         _init_weights(self.w, nin, fan_out, init, activation, rng or generator(seed))
 
-    def forward(self, x: Input) -> Value:
-        xs = _as_inputs(x, self.nin)
-        return self._forward(xs)
+    def forward(self, x: Input | Sequence[Input]) -> Value | list[Value]:
+        """One output for one input; a list of outputs for a batch (a list of inputs)."""
+        if autograd.is_batch(x):
+            return [self._forward(_as_inputs(xi, self.nin)) for xi in x]  # type: ignore[union-attr]
+        return self._forward(_as_inputs(x, self.nin))
 
     def _forward(self, xs: list[Value | float]) -> Value:
         z = autograd.dot(self.w + [self.b], xs + [1.0])
@@ -92,6 +104,8 @@ class Neuron(Module):
 class Layer(Module):
     """nout neurons that all read the same nin inputs; returns a list, or one Value when nout == 1."""
 
+    takes_batches = True
+
     _show_children = False  # the repr summarizes: its neurons are all alike
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", init: str = "kaiming",
@@ -102,20 +116,22 @@ class Layer(Module):
         rng = rng or generator(seed)
         self.neurons = [Neuron(nin, activation, init, nout, rng) for _ in range(nout)]
 
-    def forward(self, x: Input) -> Value | list[Value]:
-        out = self._forward(_as_inputs(x, self.nin))
-        return out[0] if len(out) == 1 else out
+    def forward(self, x: Input | Sequence[Input]) -> Value | list[Value] | list[Value | list[Value]]:
+        """The outputs for one input (one Value when nout == 1); for a batch, a list of those, one per input."""
+        batch, single = _as_batch(x, self.nin)
+        outputs = [out[0] if len(out) == 1 else out for out in self._forward(batch)]
+        return outputs[0] if single else outputs
 
-    def _forward(self, xs: list[Value | float]) -> list[Value]:
-        """Always a list: what the next layer reads, whatever this layer's width.
+    def _forward(self, batch: list[list[Value | float]]) -> list[list[Value]]:
+        """For each input of the batch, the list of outputs: what the next layer reads, whatever its width.
 
-        The same nodes as calling each neuron in turn, built by autograd.linear, which reads the inputs'
-        numbers once for the whole layer instead of once per neuron.
+        The same nodes as calling each neuron on each input in turn, built by autograd.linear, which reads the
+        weights' numbers once for the whole batch and each input's numbers once for all neurons.
         """
         neurons = self.neurons
-        zs = autograd.linear(xs, [n.w for n in neurons], [n.b for n in neurons])
+        zs = autograd.linear(batch, [n.w for n in neurons], [n.b for n in neurons])
         act = ACTIVATIONS[self.activation]
-        return zs if act is None else [act(z) for z in zs]
+        return zs if act is None else [[act(z) for z in out] for out in zs]
 
     def extra_repr(self) -> str:
         return f"{self.nin} -> {self.nout}, activation={self.activation!r}"
@@ -157,6 +173,8 @@ class MLP(Module):
     input to its output (x + f(x)) where their widths match, a short path for the gradient.
     """
 
+    takes_batches = True
+
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
                  dropout: float = 0.0, residual: bool = False, init: str = "kaiming",
                  seed: int | None = None) -> None:  # fmt: skip
@@ -185,18 +203,22 @@ class MLP(Module):
         self.residual = residual
         self.nin = nin
 
-    def forward(self, x: Input) -> Value | list[Value]:
-        xs = _as_inputs(x, self.nin)
+    def forward(self, x: Input | Sequence[Input]) -> Value | list[Value] | list[Value | list[Value]]:
+        """The outputs for one input (one Value for one output); for a batch (a list of inputs, like a 2-D
+        tensor in PyTorch), a list of those, one per input. A batch builds the same nodes as calling the model
+        on each input, faster: each layer reads its weights' numbers once for the whole batch."""
+        batch, single = _as_batch(x, self.nin)
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
-            out = layer._forward(xs)
+            outs = layer._forward(batch)
             if i < last:
                 if self.dropout is not None:
-                    out = self.dropout(out)
-                if self.residual and len(out) == len(xs):
-                    out = [a + b for a, b in zip(xs, out)]
-            xs = out
-        return xs[0] if len(xs) == 1 else xs
+                    outs = [self.dropout(out) for out in outs]
+                if self.residual and len(outs[0]) == len(batch[0]):
+                    outs = [[a + b for a, b in zip(xs, out)] for xs, out in zip(batch, outs)]
+            batch = outs
+        outputs = [out[0] if len(out) == 1 else out for out in batch]
+        return outputs[0] if single else outputs
 
     def extra_repr(self) -> str:
         sizes = " -> ".join(str(n) for n in [self.nin, *(layer.nout for layer in self.layers)])

@@ -25,6 +25,9 @@ class Module:
     """Base class: subclasses set parameters and sub-modules as attributes and define `forward`."""
 
     training: bool = True
+    # True when forward also takes a batch (a list of inputs) and returns one output per input, as Neuron,
+    # Layer and MLP do; fit and predict then make one call per batch instead of one per sample.
+    takes_batches: bool = False
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")

@@ -118,10 +118,14 @@ def test_second_derivatives_through_linear_match_torch() -> None:
             assert same_float(ours, theirs, 1e-11, 1e-14)
 
 
-def test_a_row_of_the_wrong_length_is_a_value_error_naming_the_row() -> None:
+def test_rows_of_different_lengths_or_an_input_of_the_wrong_length_is_a_value_error() -> None:
     x = [Value(1.0), Value(2.0)]
-    with pytest.raises(ValueError, match="weight row 1 has 3 entries, the input 2"):
+    with pytest.raises(ValueError, match="weight row 1 has 3 entries, row 0 has 2"):
         autograd.linear(x, [[Value(1.0), Value(2.0)], [Value(1.0), Value(2.0), Value(3.0)]], [Value(0.0)] * 2)
+    with pytest.raises(ValueError, match="the weight rows have 3 entries, the input 2"):
+        autograd.linear(x, [[Value(1.0), Value(2.0), Value(3.0)]] * 2, [Value(0.0)] * 2)
+    with pytest.raises(ValueError, match="the weight rows have 3 entries, the input 2"):
+        autograd.linear([x, x], [[Value(1.0), Value(2.0), Value(3.0)]], None)
     with pytest.raises(ValueError, match="2 weight rows but 1 biases"):
         autograd.linear(x, [[Value(1.0), Value(2.0)]] * 2, [Value(0.0)])
 
