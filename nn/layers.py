@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import Any
 
 import autograd
 from autograd import Value
@@ -55,6 +56,13 @@ def _as_batch(x: Input | Sequence[Input], nin: int) -> tuple[list[list[Value | f
     return [_as_inputs(x, nin)], True
 
 
+def _results(outputs: list[list[Value]], single: bool) -> Any:
+    """What forward returns: for each input its outputs (one Value when there is one output), and for a
+    single input (not a batch) just its own."""
+    results = [out[0] if len(out) == 1 else out for out in outputs]
+    return results[0] if single else results
+
+
 def _init_weights(weights: list[Value], nin: int, nout: int, init: str, activation: str, rng: random.Random) -> None:
     if init == "kaiming":
         _init.kaiming_uniform(weights, nin, activation, rng)
@@ -88,9 +96,8 @@ class Neuron(Module):
 
     def forward(self, x: Input | Sequence[Input]) -> Value | list[Value]:
         """One output for one input; a list of outputs for a batch (a list of inputs)."""
-        if autograd.is_batch(x):
-            return [self._forward(_as_inputs(xi, self.nin)) for xi in x]  # type: ignore[union-attr]
-        return self._forward(_as_inputs(x, self.nin))
+        batch, single = _as_batch(x, self.nin)
+        return _results([[self._forward(xs)] for xs in batch], single)
 
     def _forward(self, xs: list[Value | float]) -> Value:
         z = autograd.dot(self.w + [self.b], xs + [1.0])
@@ -119,8 +126,7 @@ class Layer(Module):
     def forward(self, x: Input | Sequence[Input]) -> Value | list[Value] | list[Value | list[Value]]:
         """The outputs for one input (one Value when nout == 1); for a batch, a list of those, one per input."""
         batch, single = _as_batch(x, self.nin)
-        outputs = [out[0] if len(out) == 1 else out for out in self._forward(batch)]
-        return outputs[0] if single else outputs
+        return _results(self._forward(batch), single)
 
     def _forward(self, batch: list[list[Value | float]]) -> list[list[Value]]:
         """For each input of the batch, the list of outputs: what the next layer reads, whatever its width.
@@ -217,8 +223,7 @@ class MLP(Module):
                 if self.residual and len(outs[0]) == len(batch[0]):
                     outs = [[a + b for a, b in zip(xs, out)] for xs, out in zip(batch, outs)]
             batch = outs
-        outputs = [out[0] if len(out) == 1 else out for out in batch]
-        return outputs[0] if single else outputs
+        return _results(batch, single)
 
     def extra_repr(self) -> str:
         sizes = " -> ".join(str(n) for n in [self.nin, *(layer.nout for layer in self.layers)])
