@@ -33,6 +33,10 @@ def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
 
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms"
+
+
 def traced_bytes(build: Callable[[], object]) -> int:
     """Bytes still allocated by `build()`'s result while it is alive (tracemalloc)."""
     gc.collect()
