@@ -18,10 +18,10 @@ class _Mode(threading.local):
 
 _mode = _Mode()
 _GRAD, _ANOMALY = 0, 1  # positions in _mode.switches
-DEFAULT_SWITCHES = _Mode.switches
 
 # How many mode blocks are open right now, in all threads together. While it is 0, every thread's switches
-# are the defaults, so making a node need not read the thread-local at all (see value._node).
+# are the defaults (recording on, no anomaly checks), so making a node need not read the thread-local at all
+# (see value._node).
 open_blocks = 0
 _open_blocks_lock = threading.Lock()
 

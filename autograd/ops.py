@@ -170,6 +170,15 @@ class UnaryOp:
         x.grad += self.grad(g, x.data, node.data, node._ctx)
 
 
+class _PassThrough(UnaryOp):
+    """A unary rule whose derivative is exactly 1 (relu when on): its step hands g to the input unchanged."""
+
+    __slots__ = ()
+
+    def accumulate(self, node: Any, g: float) -> None:
+        node.parents[0].grad += g  # what `grad` returns, g, without calling it: relu runs for every neuron
+
+
 class BinaryOp:
     """out = forward(a, b). `left` and `right` are variants where a or b is a plain number (a constant).
 
@@ -338,7 +347,7 @@ SIGMOID = UnaryOp("sigmoid", lambda x, c: sigmoid(x),
 # relu has two rules, and Value.relu picks one by the input (and applies its forward inline: relu runs for
 # every neuron), so that backward can tell an "off" relu by its rule alone: on (x > 0, or nan: relu(nan) = nan
 # as in PyTorch) it passes g through; off (x <= 0) it is 0 and hands back exactly 0, whatever arrives (`blocks`).
-RELU = UnaryOp("relu", lambda x, c: x,             lambda g, x, out, c: g, True)  # fmt: skip
+RELU = _PassThrough("relu", lambda x, c: x,        lambda g, x, out, c: g, True)  # fmt: skip
 RELU_OFF = UnaryOp("relu", lambda x, c: 0.0,       lambda g, x, out, c: 0.0, True, blocks=True)  # fmt: skip
 LEAKY_RELU = UnaryOp("leaky_relu", _leaky_relu,
                      lambda g, x, out, c: g if x > 0 else g * c, True)  # fmt: skip

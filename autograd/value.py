@@ -212,18 +212,25 @@ def _node(data: float, parents: tuple, op: Any, ctx: Any = None) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    # The switches are per thread, and reading a thread-local costs about a third of making a node; while no
-    # thread has a no_grad/enable_grad/detect_anomaly block open (the usual case), they are the defaults.
-    grad_enabled, anomaly = _mode.switches if _modes.open_blocks else _modes.DEFAULT_SWITCHES
-    if grad_enabled:
-        out.parents, out._op, out._ctx = parents, op, ctx
-    else:
-        out.parents, out._op, out._ctx = (), None, None
-    if anomaly and not math.isfinite(data):
-        inputs = ", ".join(repr(p.data) for p in parents)
-        constant = f", constant {ctx!r}" if isinstance(ctx, float) else ""
-        raise FloatingPointError(f"detect_anomaly: {op.name!r} returned {data} from inputs ({inputs}){constant}")
+    out.parents, out._op, out._ctx = parents, op, ctx
+    # The switches are per thread, and reading a thread-local costs about a third of making a node. While no
+    # thread has a no_grad/enable_grad/detect_anomaly block open (the usual case), they are the defaults:
+    # recording on, no anomaly checks, and the node is done.
+    if _modes.open_blocks:
+        _apply_modes(out)
     return out
+
+
+def _apply_modes(out: Value) -> None:
+    """What this thread's switches do to a new node: detect_anomaly checks its number, no_grad makes it a leaf."""
+    grad_enabled, anomaly = _mode.switches
+    if anomaly and not math.isfinite(out.data):
+        inputs = ", ".join(repr(p.data) for p in out.parents)
+        ctx = out._ctx
+        constant = f", constant {ctx!r}" if isinstance(ctx, float) else ""
+        raise FloatingPointError(f"detect_anomaly: {out.op!r} returned {out.data} from inputs ({inputs}){constant}")
+    if not grad_enabled:
+        out.parents, out._op, out._ctx = (), None, None
 
 
 _new = object.__new__
