@@ -110,11 +110,44 @@ def is_batch(x: object) -> bool:
     return isinstance(first, Iterable) and not isinstance(first, (str, bytes, Value))
 
 
-# A weight row as linear keeps it: (its Value entries, the numbers of all its entries, which are Values or None).
-_Row = tuple[Sequence[Value], list[float], list[bool] | None]
+# One side of a weighted sum, as linear keeps it: (its Value entries, the numbers of all of its entries, which
+# entries are Values, or None when all of them are). A weight row is one side, an input the other.
+_Side = tuple[tuple[Value, ...], list[float], list[bool] | None]
 
 
-def _weight_rows(weight: Sequence[Sequence[Value | Number]], bias: Sequence[Value | Number] | None) -> list[_Row]:
+def _side(entries: Iterable[Value | Number]) -> _Side:
+    # The usual case: every entry is a Value (a parameter, or the previous layer's output), and reading the
+    # numbers is all the checking needed, since anything else has no .data: one pass instead of two. Plain
+    # numbers take the checked path. So does an entry whose .data is not a number (a NumPy scalar's is a
+    # buffer): its sums are not floats, which _linear_rows notices.
+    entries = _as_tuple(entries)
+    try:
+        return entries, [v.data for v in entries], None
+    except AttributeError:
+        return _checked_side(entries)
+
+
+def _as_tuple(entries: Iterable[Value | Number]) -> tuple:
+    try:
+        return tuple(entries)  # (a tuple is returned as it is, not copied)
+    except TypeError:
+        raise TypeError(f"linear() takes a list of Values or numbers, got {type(entries).__name__}") from None
+
+
+def _checked_side(entries: Iterable[Value | Number]) -> _Side:
+    entries, data = _operands(entries, "linear")
+    return tuple(_values(entries)), data, _value_mask(entries)
+
+
+def _input_side(x: tuple, with_bias: bool, checked: bool = False) -> _Side:
+    """An input as linear keeps it, with a constant 1 after its entries when there is a bias (the weight on it)."""
+    values, data, mask = _checked_side(x) if checked else _side(x)
+    if not with_bias:
+        return values, data, mask
+    return values, [*data, 1.0], [*(mask or [True] * len(values)), False]
+
+
+def _weight_rows(weight: Sequence[Sequence[Value | Number]], bias: Sequence[Value | Number] | None) -> list[_Side]:
     try:
         if bias is None:
             rows = [list(row) for row in weight]
@@ -125,45 +158,32 @@ def _weight_rows(weight: Sequence[Sequence[Value | Number]], bias: Sequence[Valu
             rows = [[*row, b] for row, b in zip(weight, biases)]  # the bias is a weight on a constant input of 1
     except TypeError:
         raise TypeError("linear() takes weight as a list of rows, each a list of Values or numbers") from None
-    out = []
     for j, row in enumerate(rows):
         if len(row) != len(rows[0]):
             extra = bias is not None
             sizes = f"weight row {j} has {len(row) - extra} entries, row 0 has {len(rows[0]) - extra}"
             raise ValueError(f"linear(): {sizes}")
-        # The usual case: every weight is a Value (a parameter), and reading the numbers is all the checking
-        # needed, since anything else has no .data (one pass over the row instead of two). Plain numbers take
-        # the general path, which checks each entry; so does whatever gives a sum that is not a float, below.
-        try:
-            out.append((row, [w.data for w in row], None))
-        except AttributeError:
-            out.append(_checked_row(row))
-    return out
+    return [_side(row) for row in rows]
 
 
-def _checked_row(row: Sequence[Value | Number]) -> _Row:
-    entries, data = _operands(row, "linear")
-    return tuple(_values(entries)), data, _value_mask(entries)
-
-
-def _linear_rows(x: Sequence[Value | Number], rows: list[_Row], with_bias: bool) -> list[Value]:
-    xs, x_data = _operands(x, "linear")
-    if with_bias:
-        xs, x_data = xs + [1.0], x_data + [1.0]
-    if rows and len(rows[0][1]) != len(xs):
+def _linear_rows(x: Sequence[Value | Number], rows: list[_Side], with_bias: bool) -> list[Value]:
+    x = _as_tuple(x)  # it is read again below if an entry turns out not to be a number
+    x_values, x_data, x_mask = _input_side(x, with_bias)
+    if rows and len(rows[0][1]) != len(x_data):
         n = len(rows[0][1]) - with_bias
-        raise ValueError(f"linear(): the weight rows have {n} entries, the input {len(xs) - with_bias}")
-    x_values, x_mask = tuple(_values(xs)), _value_mask(xs)  # shared by every row
+        raise ValueError(f"linear(): the weight rows have {n} entries, the input {len(x_data) - with_bias}")
     outputs = []
     for j, (w_values, w_data, w_mask) in enumerate(rows):
         try:
             data = builtins.sum(map(operator.mul, w_data, x_data))
         except TypeError:
             data = None
-        if type(data) is not float:  # an entry that is not a Value has a .data that is not a number: check it
-            rows[j] = w_values, w_data, w_mask = _checked_row(w_values)
+        if type(data) is not float:  # an entry's .data is not a number: check the sides entry by entry
+            if w_mask is None:  # (a row with a mask was checked already, and its constants are not in w_values)
+                rows[j] = w_values, w_data, w_mask = _checked_side(w_values)
+            x_values, x_data, x_mask = _input_side(x, with_bias, checked=True)
             data = builtins.sum(map(operator.mul, w_data, x_data))
-        outputs.append(_node(data, (*w_values, *x_values), ops.DOT, (w_data, x_data, w_mask, x_mask)))
+        outputs.append(_node(data, w_values + x_values, ops.DOT, (w_data, x_data, w_mask, x_mask)))
     return outputs
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 import torch
 from strategies import same_float
@@ -135,6 +136,34 @@ def test_a_weight_that_is_neither_a_value_nor_a_number_is_a_type_error(bad: obje
     x = [Value(1.0), Value(2.0)]
     with pytest.raises(TypeError, match=f"linear\\(\\) takes Values or numbers, got {type(bad).__name__}"):
         autograd.linear(x, [[Value(1.0), bad]], [Value(0.0)])
+
+
+@pytest.mark.parametrize("bad", ["s", None, [1.0], True])
+def test_an_input_entry_that_is_neither_a_value_nor_a_number_is_a_type_error(bad: object) -> None:
+    w = [[Value(1.0), Value(2.0)]]
+    with pytest.raises(TypeError, match=f"linear\\(\\) takes Values or numbers, got {type(bad).__name__}"):
+        autograd.linear([Value(1.0), bad], w, [Value(0.0)])
+    with pytest.raises(TypeError, match=f"linear\\(\\) takes Values or numbers, got {type(bad).__name__}"):
+        autograd.linear([[Value(1.0), Value(2.0)], [Value(1.0), bad]], w)  # in a batch, after a good input
+
+
+def test_numpy_numbers_are_constants_like_floats_on_either_side() -> None:
+    # A NumPy scalar has a .data attribute too (a buffer, not a number): linear must still take it as the
+    # constant it is, on the input side and in a weight row, and give what the same floats give. Row 0 holds
+    # an int, so it is checked before the input's NumPy number is found.
+    def run(number: type) -> tuple[list[float], list[int], list[float]]:
+        x = [Value(0.5), number(2.0), Value(-1.25)]
+        w = [[Value(1.5), Value(-0.75), 3], [Value(0.25), Value(2.0), number(-0.5)]]
+        b = [Value(0.1), Value(0.3)]
+        ys = autograd.linear(x, w, b)
+        (ys[0] * 2.0 + ys[1] * -3.0).backward()
+        values = [v for v in [*x, *b, *w[0], *w[1]] if isinstance(v, Value)]
+        return [y.data for y in ys], [len(y.parents) for y in ys], [v.grad for v in values]
+
+    data, n_parents, grads = run(np.float64)
+    assert data[0] == 1.5 * 0.5 + -0.75 * 2.0 + 3.0 * -1.25 + 0.1 and all(type(d) is float for d in data)
+    assert n_parents == [2 + 1 + 2, 2 + 1 + 2]  # the row's Values, the bias, the input's Values
+    assert (data, n_parents, grads) == run(float)
 
 
 def test_an_input_that_is_not_a_list_is_a_type_error() -> None:
