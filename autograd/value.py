@@ -236,6 +236,32 @@ def _apply_modes(out: Value) -> None:
 _new = object.__new__
 
 
+def _relu_each(values: list[Value]) -> list[Value]:
+    """[v.relu() for v in values], made in one loop: a layer's activations.
+
+    The same nodes as Value.relu makes, but without its two calls per node (v.relu(), then _node), which cost
+    about a tenth of a network's forward pass: the nodes are made here, in place.
+    """
+    if _modes.open_blocks:  # a mode block is open somewhere: let each node see this thread's switches
+        return [v.relu() for v in values]
+    results = []
+    for v in values:
+        out = _new(Value)
+        x = v.data
+        if x <= 0:  # the two rules, as in Value.relu
+            out.data = 0.0
+            out._op = ops.RELU_OFF
+        else:
+            out.data = x
+            out._op = ops.RELU
+        out.grad = 0.0
+        out.label = ""
+        out.parents = (v,)
+        out._ctx = None
+        results.append(out)
+    return results
+
+
 def _unary(op: ops.UnaryOp, x: Value, c: Any = None) -> Value:
     return _node(op.forward(x.data, c), (x,), op, c)
 

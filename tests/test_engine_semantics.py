@@ -427,3 +427,39 @@ def test_a_network_with_many_relus_off_gets_torch_gradients_while_walking_only_p
     assert same_float(loss.data, t_loss.item(), 1e-12)
     for p, g in zip(model.parameters(), t_grads, strict=True):
         assert same_float(p.grad, g, 1e-9, 1e-15)
+
+
+SPECIAL = [2.5, 0.0, -0.0, -3.0, 5e-324, -5e-324, math.inf, -math.inf, math.nan]
+
+
+@pytest.mark.parametrize("mode", ["recording", "no_grad", "detect_anomaly"])
+def test_a_layers_relus_made_in_one_loop_are_the_nodes_value_relu_makes(mode: str) -> None:
+    # Layers make their relus with value._relu_each (a fast path); it must give what v.relu() gives, in every
+    # mode, and the same gradients, which torch checks.
+    from contextlib import nullcontext
+
+    from autograd.value import _relu_each
+
+    block = {"recording": nullcontext, "no_grad": autograd.no_grad, "detect_anomaly": autograd.detect_anomaly}[mode]
+    finite = [v for v in SPECIAL if math.isfinite(v)] if mode == "detect_anomaly" else SPECIAL
+    xs = [Value(v) for v in finite]
+    with block():
+        ours, reference = _relu_each(xs), [x.relu() for x in xs]
+    for a, b in zip(ours, reference, strict=True):
+        assert (a.op, a.parents, a._op, a.grad, a.label) == (b.op, b.parents, b._op, b.grad, b.label)
+        assert same_float(a.data, b.data, 0.0, 0.0) and math.copysign(1, a.data) == math.copysign(1, b.data)
+    if mode == "no_grad":
+        assert all(a.parents == () for a in ours)
+        return
+    autograd.sum([a * float(i + 1) for i, a in enumerate(ours)]).backward()
+    tx = torch.tensor(finite, dtype=torch.float64, requires_grad=True)
+    (tx.relu() * torch.arange(1.0, len(finite) + 1, dtype=torch.float64)).sum().backward()
+    for a, x, t_data, g in zip(ours, xs, tx.relu().tolist(), tx.grad.tolist(), strict=True):
+        assert same_float(a.data, t_data, 0.0, 0.0) and same_float(x.grad, g, 0.0, 0.0)
+
+
+def test_detect_anomaly_stops_a_layer_at_a_relu_of_nan_as_value_relu_does() -> None:
+    from autograd.value import _relu_each
+
+    with autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="'relu' returned nan"):
+        _relu_each([Value(1.0), Value(math.nan)])
