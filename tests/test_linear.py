@@ -3,6 +3,7 @@ autograd.dot row by row, with plain-number constants mixed in, at second order, 
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -181,3 +182,17 @@ def test_a_foreign_object_with_a_data_attribute_is_named_when_backward_walks_to_
     assert y.data == 0.5 * 1.0 + 2.0 * 3.0
     with pytest.raises(TypeError, match="'dot' node has an input of type Imitation, which is not a chaingrad Value"):
         y.backward()
+
+
+def test_under_no_grad_the_outputs_are_leaves_and_detect_anomaly_names_a_non_finite_sum() -> None:
+    # linear makes its nodes in place while no mode block is open; inside one it goes through the checks.
+    x, w, b = [Value(1.0), Value(2.0)], [[Value(3.0), Value(4.0)], [Value(1e308), Value(1e308)]], [Value(0.5)] * 2
+    recorded = autograd.linear(x, w, b)
+    with autograd.no_grad():
+        frozen = autograd.linear(x, w, b)
+    assert [y.data for y in frozen] == [y.data for y in recorded] == [3.0 + 8.0 + 0.5, math.inf]
+    assert all(y.parents == () and y.op == "" for y in frozen)
+    assert all(y.op == "dot" and len(y.parents) == 5 for y in recorded)
+    with autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="'dot' returned inf"):
+        autograd.linear(x, w, b)
+    assert autograd.linear(x, w, b)[1].data == math.inf  # and outside the block it is just a number again
