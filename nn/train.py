@@ -254,7 +254,9 @@ def _cycle_collector_paused() -> Iterator[None]:
     A step builds thousands of nodes that stay alive until the step ends, and the collector keeps scanning
     them. It can never find anything there: a node refers only to its parents, so a graph has no reference
     cycles (tests/test_engine_semantics.py checks it) and is freed by reference counting when the step ends.
-    Measured on micrograd's demo step, the scans were about an eighth of the time.
+    Measured on micrograd's demo step, the scans were about a fifth of the time. The step must drop its
+    graph before the block ends: the collector counts the objects made while it was paused, and scans
+    whatever of them is still alive at the first allocation after it is back.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -352,10 +354,11 @@ def fit(
                     optimizer.zero_grad()
                     batch_loss.backward()
                     optimizer.step()
-                # Bookkeeping from numbers already computed: no extra forward pass.
-                total_loss += batch_loss.data * len(y_batch)
-                if classify:
-                    correct += sum(_class_of(o, threshold) == t for o, t in zip(outputs, y_batch))
+                    # Bookkeeping from numbers already computed: no extra forward pass.
+                    total_loss += batch_loss.data * len(y_batch)
+                    if classify:
+                        correct += sum(_class_of(o, threshold) == t for o, t in zip(outputs, y_batch))
+                    del outputs, batch_loss  # the step's graph dies here, while the collector is still paused
                 seen += len(y_batch)
             if scheduler is not None:
                 scheduler.step()

@@ -385,3 +385,28 @@ def test_accuracy_rejects_mismatched_or_empty_inputs():
         accuracy(model, [], [])
     with pytest.raises(TypeError, match="nn.Module"):
         accuracy(lambda x: x, [[0.0, 0.0]], [0])
+
+
+def test_fit_frees_each_steps_graph_before_the_cycle_collector_is_back_so_it_never_scans_one() -> None:
+    # fit pauses the cycle collector during a step. Objects made meanwhile still count towards the next
+    # collection, so a graph still alive when the collector comes back (~12,000 objects here) is scanned by
+    # the first allocation after it; freed before that (by reference counting: graphs have no cycles), it
+    # leaves nothing to scan. Whenever a collection starts, no node of a graph may be among what it scans.
+    import gc
+
+    X, y = nn.make_moons(200, noise=0.1, seed=1)
+    model = nn.MLP(2, [16, 16, 1], seed=1)
+    sgd = nn.optim.SGD(model.parameters(), lr=0.1)
+    scanned_nodes: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            young = [o for g in range(info["generation"] + 1) for o in gc.get_objects(g)]
+            scanned_nodes.append(sum(1 for o in young if type(o) is Value and o.parents))
+
+    gc.callbacks.append(record)
+    try:
+        nn.fit(model, X, y, loss="hinge", optimizer=sgd, epochs=3, progress=False)
+    finally:
+        gc.callbacks.remove(record)
+    assert not any(scanned_nodes), scanned_nodes
