@@ -36,17 +36,23 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # --- what a module contains -------------------------------------------------------------------------
-    def _named_members(self) -> Iterator[tuple[str, Any]]:
-        """(name, item) for each Value or Module among the public attributes, lists opened, in order."""
+    def _members(self) -> Iterator[tuple[str, int | None, Any]]:
+        """(attribute, index in it or None, item) for each Value or Module among the public attributes, lists
+        opened, in order."""
         for name, item in vars(self).items():
             if name.startswith("_"):
                 continue
             if isinstance(item, (list, tuple)):
                 for i, element in enumerate(item):
                     if isinstance(element, (Value, Module)):
-                        yield f"{name}.{i}", element
+                        yield name, i, element
             elif isinstance(item, (Value, Module)):
-                yield name, item
+                yield name, None, item
+
+    def _named_members(self) -> Iterator[tuple[str, Any]]:
+        """(name, item) for each of _members: `w.3` for an item of a list."""
+        for name, i, item in self._members():
+            yield (name if i is None else f"{name}.{i}"), item
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules with their names, in order."""
@@ -83,7 +89,20 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter (weights and biases), in the order of `named_parameters()`."""
-        return [p for _, p in self.named_parameters()]
+        # The same walk as named_parameters (modules depth first, each one's members in order, a parameter
+        # seen twice listed once), without making the names: zero_grad runs this every training step.
+        result, seen = [], set()
+        stack: list[Module] = [self]
+        while stack:
+            children = []
+            for _, _, item in stack.pop()._members():
+                if isinstance(item, Module):
+                    children.append(item)
+                elif item not in seen:
+                    seen.add(item)
+                    result.append(item)
+            stack.extend(reversed(children))
+        return result
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0, before the next backward pass adds into them."""

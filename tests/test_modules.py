@@ -92,6 +92,21 @@ def test_parameters_are_the_named_parameters_in_the_same_order():
     neuron = nn.Neuron(3)
     assert [n for n, _ in neuron.named_parameters()] == ["w.0", "w.1", "w.2", "b"]
     assert nn.Layer(2, 2).named_parameters()[2][0] == "neurons.0.b"
+    for model in (TwoHeads(), Shared(), nn.MLP(3, [4, 4, 2], residual=True)):  # parameters() skips the names
+        assert model.parameters() == [p for _, p in model.named_parameters()]
+    # A module's own parameters come before those of its sub-modules, as in PyTorch.
+    assert [n for n, _ in Shared().named_parameters()] == ["w", "first.w.0", "first.w.1", "first.b", "pair.1.w.0",
+                                                           "pair.1.b"]  # fmt: skip
+
+
+class Shared(nn.Module):
+    """A module reachable under two names, and a parameter under two: each is listed once, first name first."""
+
+    def __init__(self):
+        self.first = nn.Neuron(2)
+        self.again = self.first
+        self.w = Value(1.0)
+        self.pair = (self.w, nn.Neuron(1))
 
 
 class TwoHeads(nn.Module):
