@@ -265,7 +265,7 @@ ENGINES = {
 SLOW = ("micrograd", "torch-scalars")  # a second or so per step: they get fewer rounds
 
 
-def run(repeats: int = 5, n_points: int = 100, engines: dict = ENGINES, steps: int = 4, slow_repeats: int = 3,
+def run(repeats: int = 15, n_points: int = 100, engines: dict = ENGINES, steps: int = 4, slow_repeats: int = 3,
         freeze: bool = True) -> dict[str, dict[str, float]]:  # fmt: skip
     """Median seconds per step of each engine, two ways: {name: {"loop": s, "fresh": s}}.
 
@@ -276,7 +276,8 @@ def run(repeats: int = 5, n_points: int = 100, engines: dict = ENGINES, steps: i
     whose graphs are freed by reference counting, and most of micrograd's time to micrograd: each of its
     nodes keeps a closure that refers back to the node, so every graph it builds is a reference cycle. A
     training loop is what users run, so the targets are judged on "loop". The slow engines (SLOW) run
-    `slow_repeats` rounds.
+    `slow_repeats` rounds; the others, a few milliseconds a step, run all of them, so that their ratios rest
+    on many samples spread over the whole run.
 
     freeze=False leaves the objects of the imports (PyTorch's above all) in the cycle collector's sight:
     engines whose steps trigger many full collections (micrograd) then take much longer.

@@ -67,7 +67,7 @@ def digits(budget: float = 120.0, batch_size: int = 32, lr: float = 1e-2, seed: 
 
 def main() -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=5, help="rounds of demo steps per engine (medians reported)")
+    parser.add_argument("--repeats", type=int, default=15, help="rounds of demo steps per engine (medians reported)")
     parser.add_argument("--budget", type=float, default=120.0, help="seconds allowed for the digits run")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-2)
