@@ -80,8 +80,8 @@ def _value_mask(entries: list) -> list[bool] | None:
 def _dot_node(left: list, left_data: list[float], right: list, right_data: list[float]) -> Value:
     # Both sides' numbers and Value masks are kept for backward, where d(x_i·w_i)/dx_i = w_i (ops.DotOp).
     data = builtins.sum(map(operator.mul, left_data, right_data))
-    ctx = (left_data, right_data, _value_mask(left), _value_mask(right))
-    return _node(data, (*_values(left), *_values(right)), ops.DOT, ctx)
+    rule = ops.DotOp(left_data, _value_mask(left))
+    return _node(data, (*_values(left), *_values(right)), rule, (right_data, _value_mask(right)))
 
 
 def linear(x: Sequence[Value | Number] | Sequence[Sequence[Value | Number]],
@@ -148,7 +148,17 @@ def _input_side(x: tuple, with_bias: bool, checked: bool = False) -> _Side:
     return values, [*data, 1.0], [*(mask or [True] * len(values)), False]
 
 
-def _weight_rows(weight: Sequence[Sequence[Value | Number]], bias: Sequence[Value | Number] | None) -> list[_Side]:
+# A weight row as linear keeps it: its Value entries, and the rule of its dot nodes, which keeps the numbers
+# and the mask of all of its entries (ops.DotOp): one for every input of a batch.
+_Row = tuple[tuple[Value, ...], ops.DotOp]
+
+
+def _row(side: _Side) -> _Row:
+    values, data, mask = side
+    return values, ops.DotOp(data, mask)
+
+
+def _weight_rows(weight: Sequence[Sequence[Value | Number]], bias: Sequence[Value | Number] | None) -> list[_Row]:
     try:
         if bias is None:
             rows = [list(row) for row in weight]
@@ -164,37 +174,39 @@ def _weight_rows(weight: Sequence[Sequence[Value | Number]], bias: Sequence[Valu
             extra = bias is not None
             sizes = f"weight row {j} has {len(row) - extra} entries, row 0 has {len(rows[0]) - extra}"
             raise ValueError(f"linear(): {sizes}")
-    return [_side(row) for row in rows]
+    return [_row(_side(row)) for row in rows]
 
 
-def _linear_rows(x: Sequence[Value | Number], rows: list[_Side], with_bias: bool) -> list[Value]:
+def _linear_rows(x: Sequence[Value | Number], rows: list[_Row], with_bias: bool) -> list[Value]:
     x = _as_tuple(x)  # it is read again below if an entry turns out not to be a number
     x_values, x_data, x_mask = _input_side(x, with_bias)
-    if rows and len(rows[0][1]) != len(x_data):
-        n = len(rows[0][1]) - with_bias
+    if rows and len(rows[0][1].first_data) != len(x_data):
+        n = len(rows[0][1].first_data) - with_bias
         raise ValueError(f"linear(): the weight rows have {n} entries, the input {len(x_data) - with_bias}")
+    x_ctx = (x_data, x_mask)  # the constant of every row's node for this input: one tuple for all of them
     outputs = []
     in_place = not _modes.open_blocks  # no mode block open anywhere: make the nodes here, as _relu_each does
-    for j, (w_values, w_data, w_mask) in enumerate(rows):
+    for j, (w_values, rule) in enumerate(rows):
         try:
-            data = builtins.sum(map(operator.mul, w_data, x_data))
+            data = builtins.sum(map(operator.mul, rule.first_data, x_data))
         except TypeError:
             data = None
         if type(data) is not float:  # an entry's .data is not a number: check the sides entry by entry
-            if w_mask is None:  # (a row with a mask was checked already, and its constants are not in w_values)
-                rows[j] = w_values, w_data, w_mask = _checked_side(w_values)
+            if rule.first_mask is None:  # (a row with a mask was checked already; its constants are not in w_values)
+                rows[j] = w_values, rule = _row(_checked_side(w_values))
             x_values, x_data, x_mask = _input_side(x, with_bias, checked=True)
-            data = builtins.sum(map(operator.mul, w_data, x_data))
+            x_ctx = (x_data, x_mask)
+            data = builtins.sum(map(operator.mul, rule.first_data, x_data))
         if in_place:  # what _node does, without its call (5% of the forward pass of micrograd's demo network)
             out = _new(Value)
             out.data = data
             out.grad = 0.0
             out.label = ""
             out.parents = w_values + x_values
-            out._op = ops.DOT
-            out._ctx = (w_data, x_data, w_mask, x_mask)
+            out._op = rule
+            out._ctx = x_ctx
         else:
-            out = _node(data, w_values + x_values, ops.DOT, (w_data, x_data, w_mask, x_mask))
+            out = _node(data, w_values + x_values, rule, x_ctx)
         outputs.append(out)
     return outputs
 

@@ -399,17 +399,21 @@ MEAN = NaryOp("mean", _mean_grads, True)
 class DotOp:
     """Σ x_i·w_i as one node: the weighted sum of every neuron, so it gets a backward of its own.
 
-    d/dx_i = w_i and d/dw_i = x_i: each parent's gradient is g times its partner. The node's constant holds,
-    read at forward time, both sides' numbers and, for each side, a mask of which entries are Values (None:
-    all of them). The Value entries are the parents, xs' first; the others are constants.
+    d/dx_i = w_i and d/dw_i = x_i: each parent's gradient is g times its partner. Both sides' numbers are kept
+    as they were at forward time, each with a mask of which entries are Values (None: all of them); the Value
+    entries are the parents, the first side's first, and the others are constants. The rule keeps the first
+    side and the node's constant the second, (numbers, mask): `linear` puts a weight row first, so the nodes
+    of one row share one rule for a whole batch, and the nodes of one input share one constant.
     """
 
+    name = "dot"
+    skip_zero = True
     blocks = False  # never hands back exactly 0 regardless of g
 
-    __slots__ = ("name", "skip_zero")
+    __slots__ = ("first_data", "first_mask")
 
-    def __init__(self) -> None:
-        self.name, self.skip_zero = "dot", True
+    def __init__(self, first_data: list[float], first_mask: list[bool] | None) -> None:
+        self.first_data, self.first_mask = first_data, first_mask
 
     def backward(self, node: Any, g: Any, create_graph: bool) -> list:
         return [g * partner for partner in _partners(node, create_graph)]
@@ -421,9 +425,12 @@ class DotOp:
 
 
 def _partners(node: Any, create_graph: bool) -> Iterable:
-    """Each parent's partner in a dot, in parent order: the matching w for each Value among xs, then the
-    matching x for each Value among ws (`compress` picks them by the masks at C speed)."""
-    x_data, w_data, x_mask, w_mask = node._ctx
+    """Each parent's partner in a dot, in parent order: the matching second-side number for each Value of the
+    first side, then the matching first-side number for each Value of the second (`compress` picks them by
+    the masks at C speed)."""
+    op = node._op
+    x_data, x_mask = op.first_data, op.first_mask
+    w_data, w_mask = node._ctx
     if create_graph:  # the partners as they are (Values), so that the result is a graph again
         parents = iter(node.parents)
         x_data, w_data = _entries(parents, x_data, x_mask), _entries(parents, w_data, w_mask)
@@ -439,7 +446,6 @@ def _entries(parents: Any, data: list, mask: list[bool] | None) -> list:
     return [next(parents) if is_value else x for x, is_value in zip(data, mask)]
 
 
-DOT = DotOp()
 LOGSUMEXP = NaryOp("logsumexp", _logsumexp_grads, True)
 SOFTMAX = NaryOp("softmax", _softmax_grads, True)
 LOG_SOFTMAX = NaryOp("log_softmax", _log_softmax_grads, True)

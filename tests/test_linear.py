@@ -196,3 +196,20 @@ def test_under_no_grad_the_outputs_are_leaves_and_detect_anomaly_names_a_non_fin
     with autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="'dot' returned inf"):
         autograd.linear(x, w, b)
     assert autograd.linear(x, w, b)[1].data == math.inf  # and outside the block it is just a number again
+
+
+def test_a_batch_keeps_each_rows_numbers_once_and_each_inputs_numbers_once() -> None:
+    # What backward needs is kept at forward time, but not copied per node: the nodes of one weight row share
+    # its rule (which holds the row's numbers) across the batch, and the nodes of one input share its numbers.
+    rng = random.Random(3)
+    w = [[Value(v) for v in numbers(rng, 3)] for _ in range(4)]
+    b = [Value(v) for v in numbers(rng, 4)]
+    batch = [[Value(v) for v in numbers(rng, 3)] for _ in range(5)]
+    ys = autograd.linear(batch, w, b)
+    for j in range(4):
+        assert len({id(out[j]._op) for out in ys}) == 1
+        assert ys[0][j]._op.first_data == [p.data for p in [*w[j], b[j]]]
+    for out, x in zip(ys, batch):
+        assert len({id(y._ctx) for y in out}) == 1
+        assert out[0]._ctx[0] == [v.data for v in x] + [1.0]
+    assert len({id(out[0]._ctx) for out in ys}) == 5 and len({id(y._op) for y in ys[0]}) == 4
