@@ -428,15 +428,14 @@ def _partners(node: Any, create_graph: bool) -> Iterable:
     """Each parent's partner in a dot, in parent order: the matching second-side number for each Value of the
     first side, then the matching first-side number for each Value of the second (`compress` picks them by
     the masks at C speed)."""
-    op = node._op
-    x_data, x_mask = op.first_data, op.first_mask
-    w_data, w_mask = node._ctx
+    first, first_mask = node._op.first_data, node._op.first_mask
+    second, second_mask = node._ctx
     if create_graph:  # the partners as they are (Values), so that the result is a graph again
         parents = iter(node.parents)
-        x_data, w_data = _entries(parents, x_data, x_mask), _entries(parents, w_data, w_mask)
-    x_partners = w_data if x_mask is None else compress(w_data, x_mask)
-    w_partners = x_data if w_mask is None else compress(x_data, w_mask)
-    return chain(x_partners, w_partners)
+        first, second = _entries(parents, first, first_mask), _entries(parents, second, second_mask)
+    first_partners = second if first_mask is None else compress(second, first_mask)
+    second_partners = first if second_mask is None else compress(first, second_mask)
+    return chain(first_partners, second_partners)
 
 
 def _entries(parents: Any, data: list, mask: list[bool] | None) -> list:
