@@ -8,7 +8,6 @@ from typing import Any
 
 import autograd
 from autograd import Value
-from autograd.value import _relu_each
 from nn import init as _init
 from nn.checks import check_int, generator
 from nn.module import Module
@@ -137,8 +136,6 @@ class Layer(Module):
         """
         neurons = self.neurons
         zs = autograd.linear(batch, [n.w for n in neurons], [n.b for n in neurons])
-        if self.activation == "relu":  # the usual one: v.relu() for each, in one loop per input
-            return [_relu_each(out) for out in zs]
         act = ACTIVATIONS[self.activation]
         return zs if act is None else [[act(z) for z in out] for out in zs]
 
