@@ -10,13 +10,13 @@
 
 from autograd.check import GradcheckError, gradcheck
 from autograd.draw import draw_dot as draw_dot
-from autograd.engine import grad
 from autograd.functional import dot, is_batch, linear, log_softmax, logsumexp, mean, softmax, sum
 from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from autograd.value import Value
+from autograd.value import Function, Value, grad
 
 __all__ = [
     "Value",
+    "Function",
     "grad",
     "no_grad",
     "enable_grad",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from autograd.engine import grad
 from autograd.mode import no_grad
-from autograd.value import Number, Value, _is_number
+from autograd.value import Number, Value, _is_number, grad
 
 
 class GradcheckError(RuntimeError):
@@ -26,6 +25,11 @@ def gradcheck(
     Returns True, or raises GradcheckError naming the worst input and both numbers (False instead when
     `raise_exception=False`). `fn` takes the inputs as separate arguments and returns one Value.
     """
+    for name, tolerance in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not _is_number(tolerance) or not tolerance >= 0 or tolerance == float("inf"):
+            raise ValueError(f"gradcheck() {name} must be a finite number >= 0, got {tolerance!r}")
+    if eps == 0:
+        raise ValueError("gradcheck() eps must be > 0: central differences divide by 2·eps")
     points = []
     for i, x in enumerate(inputs):
         if isinstance(x, Value):

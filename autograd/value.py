@@ -1,23 +1,264 @@
-"""The Value node: a number that remembers which operation made it, so gradients can flow back."""
+"""Values and the operations that make them: the op API and the op table first, then the Value node.
+
+An operation is a `Function`: its forward (the result, from the inputs' numbers) and its backward (each
+input's share of the incoming gradient g: g · ∂out/∂input, one step of the chain rule), side by side. Both
+are written once, in plain arithmetic and the functions of autograd.floats, so that the same rule runs on
+floats (an ordinary backward pass), on Values (`create_graph=True`: a gradient with a graph of its own, for
+derivatives of any order) and on the compiler's symbols (autograd.compile writes it out as Python source).
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
+from typing import Any, ClassVar
 
-from autograd import mode as _modes
-from autograd import ops
-from autograd.mode import _mode
+from autograd.engine import backpropagate, reachable
+from autograd.floats import cos, div, equal, exp, expm1, log, log1p, pow, sigmoid, sin, sqrt, tanh, where
+from autograd.mode import _mode, enable_grad
 
 Number = int | float
 
 
+class Function:
+    """An operation on scalars, defined by its forward and its local derivatives (as torch.autograd.Function).
+
+    Subclass it with two static methods, then call `YourOp.apply(...)` on Values and plain numbers:
+
+        forward(*args) -> out              the result, from the arguments' numbers
+        backward(g, out, *args) -> tuple   g · ∂out/∂arg for each argument, in order
+
+    Plain numbers among the arguments are constants: they reach both methods as floats, and their entry in
+    backward's result is ignored. Write both with + - * / ** and autograd.floats (exp, log, where...), not
+    `math` or `if` on an argument, so that backward also runs on Values (higher order) and both run on the
+    compiler's symbols. `out` is the node's result: rules such as exp's (g · out) reuse it.
+    """
+
+    name: ClassVar[str] = ""  # as graphs show it; the class name in lower case when left empty
+    # True when every ∂out/∂arg is finite wherever out is finite: then an incoming g of exactly 0 hands
+    # exactly 0 to every input, and backward skips the node. Not for log, sqrt, 1/x, pow: 0 · inf is nan.
+    skip_zero: ClassVar[bool] = False
+    # True when the op hands back exactly 0 whatever arrives whenever out == 0 (a relu that was off). Backward
+    # does not even walk below such a node: nothing can reach the nodes under it through there.
+    stops_at_zero: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("name"):
+            cls.name = cls.__name__.lower()
+
+    @staticmethod
+    def forward(*args: Any) -> Any:
+        raise NotImplementedError("a Function defines forward(*args)")
+
+    @staticmethod
+    def backward(g: Any, out: Any, *args: Any) -> Sequence[Any]:
+        raise NotImplementedError("a Function defines backward(g, out, *args)")
+
+    @classmethod
+    def apply(cls, *args: Value | Number) -> Value:
+        """The node out = forward(args), which remembers its function and arguments for backward."""
+        try:  # reading the numbers is the check in the usual case: Values and floats only
+            numbers = [a if type(a) is float else a._data for a in args]
+        except AttributeError:  # an int, a NumPy number, or something that is neither a Value nor a number
+            args = _arguments(cls.name, args)
+            numbers = [a if type(a) is float else a._data for a in args]
+        out = cls.forward(*numbers)
+        if type(out) is not float:  # a user's forward may return an int, or something that is not a number
+            out = _constant(out, f"{cls.__name__}.forward() result")
+        return _node(cls, args, numbers, out)
+
+
+def _arguments(name: str, args: tuple) -> tuple:
+    """The arguments as a node keeps them: Values as they are, numbers as floats (constants)."""
+    checked = []
+    for a in args:
+        if isinstance(a, Value):
+            checked.append(a)
+        elif _is_number(a):
+            checked.append(float(a))
+        else:
+            raise TypeError(f"{name}() takes Values or numbers, got {type(a).__name__}: {a!r}")
+    return tuple(checked)
+
+
+def _node(fn: type[Function], args: tuple, numbers: Sequence[float], data: float) -> Value:
+    """data = fn.forward(*numbers), the numbers of args: a new node that remembers fn, its arguments and their
+    numbers (a leaf under no_grad). Every op ends here."""
+    out = _new(Value)  # not Value(data): data is a float already, and __init__'s checks cost as much as the rest
+    out._data, out.grad, out.label = data, 0.0, ""
+    grad_enabled, anomaly = _mode.switches  # this thread's switches (one read: a thread-local read is slow)
+    out._fn, out._args, out._saved = (fn, args, numbers) if grad_enabled else (None, (), ())
+    if anomaly and not math.isfinite(data):
+        inputs = ", ".join(repr(a if type(a) is float else a._data) for a in args)
+        raise FloatingPointError(f"detect_anomaly: {fn.name!r} returned {data} from inputs ({inputs})")
+    return out
+
+
+_new = object.__new__
+
+
 def _is_number(x: object) -> bool:
-    """A plain real number usable as a constant: int, float (or numpy's), but never bool."""
-    if type(x) is float or type(x) is int:  # the common case first: the ABC check below is slow
-        return True
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    """A plain real number usable as a constant: int, float (or NumPy's), but never bool."""
+    return type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+
+
+# --------------------------------------------------------------------------------------------------------
+# The op table. Each op: forward, then g · ∂out/∂arg for each argument.
+# --------------------------------------------------------------------------------------------------------
+
+
+class Add(Function):
+    name, skip_zero = "+", True
+    forward = staticmethod(lambda a, b: a + b)
+    backward = staticmethod(lambda g, out, a, b: (g, g))  # ∂/∂a = 1, ∂/∂b = 1
+
+
+class Sub(Function):
+    name, skip_zero = "-", True
+    forward = staticmethod(lambda a, b: a - b)
+    backward = staticmethod(lambda g, out, a, b: (g, -g))  # ∂/∂a = 1, ∂/∂b = -1
+
+
+class Mul(Function):
+    name, skip_zero = "*", True
+    forward = staticmethod(lambda a, b: a * b)
+    backward = staticmethod(lambda g, out, a, b: (g * b, g * a))  # ∂/∂a = b, ∂/∂b = a
+
+
+class Div(Function):
+    name = "/"
+    forward = staticmethod(div)
+    backward = staticmethod(lambda g, out, a, b: (div(g, b), -g * div(out, b)))  # 1/b, -a/b² = -out/b
+
+
+class ScalarDiv(Function):
+    """c / x for a plain number c, computed as c · (1/x), as PyTorch does (the rounding differs from c / x)."""
+
+    name = "/"
+    forward = staticmethod(lambda c, x: c * div(1.0, x))
+    backward = staticmethod(lambda g, out, c, x: (0.0, -(g * c) * (div(1.0, x) * div(1.0, x))))  # -c/x²
+
+
+class Pow(Function):
+    """a ** b;  ∂/∂a = b·a^(b-1) (0 when b = 0),  ∂/∂b = a^b·ln a (0 when a = 0 and b >= 0), PyTorch's rules."""
+
+    name = "**"
+    forward = staticmethod(pow)
+
+    @staticmethod
+    def backward(g: Any, out: Any, a: Any, b: Any) -> tuple:
+        d_base = where(equal(b, 0.0), 0.0, b * pow(a, b - 1.0))
+        d_exponent = where(equal(a, 0.0), where(b >= 0.0, 0.0, out * log(a)), out * log(a))
+        return g * d_base, g * d_exponent
+
+
+def pow_scalar(x: Any, c: float) -> Any:
+    """x ** c for a plain-number exponent, with PyTorch's shortcuts: c = 0.5 is sqrt, c = -0.5 is 1/sqrt."""
+    return sqrt(x) if c == 0.5 else div(1.0, sqrt(x)) if c == -0.5 else pow(x, c)
+
+
+class PowScalar(Function):
+    name = "**"
+    forward = staticmethod(pow_scalar)
+    backward = staticmethod(lambda g, out, x, c: (0.0 if c == 0 else g * (c * pow_scalar(x, c - 1.0)), 0.0))
+
+
+class Neg(Function):
+    skip_zero = True
+    forward = staticmethod(lambda x: -x)
+    backward = staticmethod(lambda g, out, x: (-g,))
+
+
+def sign(x: Any) -> Any:
+    """1 for x > 0, -1 for x < 0, 0 at 0 (and at nan, as PyTorch's abs backward gives)."""
+    return where(x > 0.0, 1.0, where(x < 0.0, -1.0, 0.0))
+
+
+class Abs(Function):
+    skip_zero = True
+    forward = staticmethod(lambda x: abs(x))
+    backward = staticmethod(lambda g, out, x: (g * sign(x),))
+
+
+class Exp(Function):
+    skip_zero = True
+    forward = staticmethod(exp)
+    backward = staticmethod(lambda g, out, x: (g * out,))  # (e^x)' = e^x
+
+
+class Log(Function):
+    forward = staticmethod(log)
+    backward = staticmethod(lambda g, out, x: (div(g, x),))  # 1/x
+
+
+class Log1p(Function):
+    forward = staticmethod(log1p)
+    backward = staticmethod(lambda g, out, x: (div(g, x + 1.0),))  # 1/(1 + x)
+
+
+class Sqrt(Function):
+    forward = staticmethod(sqrt)
+    backward = staticmethod(lambda g, out, x: (div(g, 2.0 * out),))  # 1/(2√x)
+
+
+class Sin(Function):
+    skip_zero = True
+    forward = staticmethod(sin)
+    backward = staticmethod(lambda g, out, x: (g * cos(x),))
+
+
+class Cos(Function):
+    skip_zero = True
+    forward = staticmethod(cos)
+    backward = staticmethod(lambda g, out, x: (g * -sin(x),))
+
+
+class Tanh(Function):
+    skip_zero = True
+    forward = staticmethod(tanh)
+    backward = staticmethod(lambda g, out, x: (g * (1.0 - out * out),))  # 1 - tanh²
+
+
+class Sigmoid(Function):
+    skip_zero = True
+    forward = staticmethod(sigmoid)
+    backward = staticmethod(lambda g, out, x: (g * (1.0 - out) * out,))  # σ(1 - σ)
+
+
+class ReLU(Function):
+    """max(0, x) (relu(-0.0) = -0.0 and relu(nan) = nan, as in PyTorch);  ∂/∂x = 1 where x > 0 (or nan), else 0."""
+
+    skip_zero = stops_at_zero = True
+    forward = staticmethod(lambda x: where(x < 0.0, 0.0, x))
+    backward = staticmethod(lambda g, out, x: (where(x <= 0.0, 0.0, g),))
+
+
+class LeakyReLU(Function):
+    name, skip_zero = "leaky_relu", True
+    forward = staticmethod(lambda x, slope: where(x > 0.0, x, x * slope))
+    backward = staticmethod(lambda g, out, x, slope: (where(x > 0.0, g, g * slope), 0.0))
+
+
+class ELU(Function):
+    skip_zero = True
+    forward = staticmethod(lambda x, alpha: where(x > 0.0, x, alpha * expm1(x)))
+    backward = staticmethod(lambda g, out, x, alpha: (where(x <= 0.0, g * (alpha * exp(x)), g), 0.0))
+
+
+class Softplus(Function):
+    """ln(1 + e^x), which returns x above 20, as PyTorch does;  ∂/∂x = σ(x)."""
+
+    skip_zero = True
+    forward = staticmethod(lambda x: where(x > 20.0, x, log1p(exp(x))))
+    backward = staticmethod(lambda g, out, x: (where(x > 20.0, g, g * sigmoid(x)),))
+
+
+# --------------------------------------------------------------------------------------------------------
+# The Value node
+# --------------------------------------------------------------------------------------------------------
 
 
 class Value:
@@ -30,24 +271,43 @@ class Value:
 
     # Slots, not a __dict__: a node is small, and holds no reference back to itself (no closure), so a
     # graph is freed by reference counting alone the moment the last name for its output goes away.
-    __slots__ = ("data", "grad", "label", "parents", "_op", "_ctx")
+    __slots__ = ("_data", "grad", "label", "_fn", "_args", "_saved")
 
     def __init__(self, data: Number, label: str = "") -> None:
-        if not _is_number(data):
-            raise TypeError(f"Value() takes an int or a float, got {type(data).__name__}: {data!r}")
         if not isinstance(label, str):
             raise TypeError(f"Value() label must be a str, got {type(label).__name__}")
-        self.data = float(data)
-        self.grad = 0.0
+        self.data = data
+        self.grad: Any = 0.0
         self.label = label
-        self.parents: tuple[Value, ...] = ()
-        self._op = None  # the rule in autograd.ops that made this node; None for a leaf
-        self._ctx = None  # that rule's constant, if it has one (the 2.0 of x * 2.0, leaky_relu's slope...)
+        self._fn: type[Function] | None = None  # the op that made this node; None for a leaf
+        self._args: tuple = ()  # its arguments: Values, and floats for constants
+        self._saved: Sequence[float] = ()  # their numbers when it was made, which backward uses (as PyTorch does)
+
+    @property
+    def data(self) -> float:
+        """The number this node holds (always a float)."""
+        return self._data
+
+    @data.setter
+    def data(self, x: Number) -> None:
+        if type(x) is not float:
+            if not _is_number(x):
+                raise TypeError(f"Value data must be an int or a float, got {type(x).__name__}: {x!r}")
+            x = float(x)
+        self._data = x
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in argument order (constants left out)."""
+        return tuple(a for a in self._args if type(a) is not float)
 
     @property
     def op(self) -> str:
         """The operation that made this value, as graphs show it ('+', 'tanh', 'dot'...); '' for a leaf."""
-        return self._op.name if self._op is not None else ""
+        return self._fn.name if self._fn is not None else ""
+
+    _prev = parents  # micrograd's names for the same two things, so that its code runs unchanged
+    _op = op
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -61,7 +321,7 @@ class Value:
 
     # Comparisons look at the numbers and return plain bools, so `max(a, b)` and `sorted` work; the value
     # they pick keeps its place in the graph, so the gradient flows to the winner. `==` and hashing stay
-    # identity-based (not defined here): Values are nodes, and sets and dicts of nodes must work.
+    # identity-based: Values are nodes, and sets and dicts of nodes must work.
     def __lt__(self, other: Value | Number) -> bool:
         return self.data < _number(other)
 
@@ -74,117 +334,108 @@ class Value:
     def __ge__(self, other: Value | Number) -> bool:
         return self.data >= _number(other)
 
-    # --- arithmetic: each operator picks its rule in autograd.ops, where its derivative sits beside it ---
+    # --- arithmetic: each operator applies its op from the table above ---
     def __add__(self, other: Value | Number) -> Value:
-        """a + b;  d/da = 1, d/db = 1."""
-        return _binary(ops.ADD, self, other)
+        return _binary(Add, self, other)
 
     def __radd__(self, other: Number) -> Value:
-        return _binary(ops.ADD, other, self)
+        return _binary(Add, other, self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        """a - b;  d/da = 1, d/db = -1."""
-        return _binary(ops.SUB, self, other)
+        return _binary(Sub, self, other)
 
     def __rsub__(self, other: Number) -> Value:
-        return _binary(ops.SUB, other, self)
+        return _binary(Sub, other, self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        """a * b;  d/da = b, d/db = a."""
-        return _binary(ops.MUL, self, other)
+        return _binary(Mul, self, other)
 
     def __rmul__(self, other: Number) -> Value:
-        return _binary(ops.MUL, other, self)
+        return _binary(Mul, other, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        """a / b;  d/da = 1/b, d/db = -a/b²."""
-        return _binary(ops.DIV, self, other)
+        return _binary(Div, self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
-        if _is_number(other):  # c / x is c · (1/x), as in PyTorch: see ops.RDIV
-            return _unary(ops.RDIV, self, float(other))
-        return NotImplemented
+        return _binary(ScalarDiv, other, self)
 
     def __pow__(self, other: Value | Number) -> Value:
-        """a ** b;  d/da = b·a^(b-1), d/db = a^b·ln a."""
-        if _is_number(other):  # a plain-number exponent is the op's constant: see ops.POW_SCALAR
-            return _unary(ops.POW_SCALAR, self, float(other))
-        return _binary(ops.POW, self, other)
+        return _binary(Pow if isinstance(other, Value) else PowScalar, self, other)
 
     def __rpow__(self, other: Number) -> Value:
-        return _binary(ops.POW, other, self)
+        return _binary(Pow, other, self)
 
     def __neg__(self) -> Value:
-        """-x;  d/dx = -1."""
-        return _unary(ops.NEG, self)
+        return _unary(Neg, self)
 
     def __abs__(self) -> Value:
-        """|x|;  d/dx = sign(x) (0 at 0)."""
-        return _unary(ops.ABS, self)
+        return _unary(Abs, self)
 
     # --- functions ---
     def exp(self) -> Value:
         """e^x;  d/dx = e^x."""
-        return _unary(ops.EXP, self)
+        return _unary(Exp, self)
 
     def log(self) -> Value:
         """ln x;  d/dx = 1/x.  log(0) = -inf, log(negative) = nan."""
-        return _unary(ops.LOG, self)
+        return _unary(Log, self)
 
     def log1p(self) -> Value:
         """ln(1 + x);  d/dx = 1/(1 + x). Exact for tiny x, where log(1 + x) loses digits."""
-        return _unary(ops.LOG1P, self)
+        return _unary(Log1p, self)
 
     def sqrt(self) -> Value:
         """√x;  d/dx = 1/(2√x)."""
-        return _unary(ops.SQRT, self)
+        return _unary(Sqrt, self)
 
     def sin(self) -> Value:
         """sin x;  d/dx = cos x."""
-        return _unary(ops.SIN, self)
+        return _unary(Sin, self)
 
     def cos(self) -> Value:
         """cos x;  d/dx = -sin x."""
-        return _unary(ops.COS, self)
+        return _unary(Cos, self)
 
     def tanh(self) -> Value:
         """tanh x;  d/dx = 1 - tanh² x."""
-        return _unary(ops.TANH, self)
+        return _unary(Tanh, self)
 
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e^-x);  d/dx = σ(x)(1 - σ(x)). Stable for large |x|."""
-        return _unary(ops.SIGMOID, self)
+        return _unary(Sigmoid, self)
 
     def relu(self) -> Value:
         """max(0, x);  d/dx = 1 if x > 0 else 0."""
-        x = self.data
-        if x <= 0:  # off: one of relu's two rules (see ops.RELU), picked here so that backward can stop here
-            return _node(0.0, (self,), ops.RELU_OFF)
-        return _node(x, (self,), ops.RELU)  # (nan lands here: relu(nan) = nan, as in PyTorch)
+        return _unary(ReLU, self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope."""
-        return _unary(ops.LEAKY_RELU, self, _constant(negative_slope, "negative_slope"))
+        return _unary(LeakyReLU, self, _constant(negative_slope, "negative_slope"))
 
     def elu(self, alpha: float = 1.0) -> Value:
         """x if x > 0 else α(e^x - 1);  d/dx = 1 if x > 0 else α·e^x."""
-        return _unary(ops.ELU, self, _constant(alpha, "alpha"))
+        return _unary(ELU, self, _constant(alpha, "alpha"))
 
     def softplus(self) -> Value:
         """ln(1 + e^x);  d/dx = σ(x). Returns x above 20, like PyTorch."""
-        return _unary(ops.SOFTPLUS, self)
+        return _unary(Softplus, self)
 
     # --- graph ---
     def backward(self, grad: Value | Number = 1.0, create_graph: bool = False) -> None:
         """Fill `.grad` of every value this one depends on with d(self)/d(value), by the chain rule.
 
         Leaves accumulate (+=) across calls, like PyTorch; interior nodes show the latest pass only (those
-        reached only through a relu that was off, whose gradient is 0, are skipped and keep their value).
+        reached only through a relu that was off, whose gradient is 0, are not visited and keep theirs).
         With `create_graph=True` the gradients are Values with graphs of their own (higher order).
         """
-        from autograd.engine import backward  # the engine imports Value, so import it when first needed
-
-        backward(self, grad, create_graph=create_graph)
+        seed = _seed(grad, "grad", create_graph)
+        with enable_grad() if create_graph else nullcontext():
+            grads = backpropagate([self], [seed], create_graph)
+            for node, g in grads.items():
+                if node._fn is None:  # a leaf: add this pass to what it had
+                    node.grad = g if type(node.grad) is float and node.grad == 0.0 else node.grad + g
+                else:
+                    node.grad = g
 
     def detach(self) -> Value:
         """A new leaf with the same number and label, cut off from this value's graph."""
@@ -196,87 +447,89 @@ def _number(x: object) -> float:
     if isinstance(x, Value):
         return x.data
     if _is_number(x):
-        return float(x)
+        return float(x)  # type: ignore[arg-type]
     raise TypeError(f"cannot compare Value with {type(x).__name__}")
 
 
 def _constant(x: object, name: str) -> float:
     if not _is_number(x):
         raise TypeError(f"{name} must be an int or a float, got {type(x).__name__}")
-    return float(x)
+    return float(x)  # type: ignore[arg-type]
 
 
-def _node(data: float, parents: tuple, op: Any, ctx: Any = None) -> Value:
-    """Make the result of an operation. Under no_grad it is a leaf: no parents, no rule."""
-    out = _new(Value)  # skip __init__'s checks: data is already a float
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.parents, out._op, out._ctx = parents, op, ctx
-    # The switches are per thread, and reading a thread-local costs about a third of making a node. While no
-    # thread has a no_grad/enable_grad/detect_anomaly block open (the usual case), they are the defaults:
-    # recording on, no anomaly checks, and the node is done.
-    if _modes.open_blocks:
-        _apply_modes(out)
-    return out
+def _operand(x: object) -> tuple[Any, float] | None:
+    """(x as a node keeps it, its number): a Value as it is, a plain number as a float; None for other types."""
+    if isinstance(x, Value):
+        return x, x._data
+    if _is_number(x):
+        return float(x), float(x)  # type: ignore[arg-type]
+    return None
 
 
-def _apply_modes(out: Value) -> None:
-    """What this thread's switches do to a new node: detect_anomaly checks its number, no_grad makes it a leaf."""
-    grad_enabled, anomaly = _mode.switches
-    if anomaly and not math.isfinite(out.data):
-        inputs = ", ".join(repr(p.data) for p in out.parents)
-        ctx = out._ctx
-        constant = f", constant {ctx!r}" if isinstance(ctx, float) else ""
-        raise FloatingPointError(f"detect_anomaly: {out.op!r} returned {out.data} from inputs ({inputs}){constant}")
-    if not grad_enabled:
-        out.parents, out._op, out._ctx = (), None, None
+def _binary(fn: type[Function], a: Any, b: Any) -> Any:
+    """fn(a, b) where one side may be a plain number; NotImplemented for other types (Python's protocol).
+
+    The operators take this path rather than fn.apply, whose general checks cost a mul as much again."""
+    a_arg, b_arg = _operand(a), _operand(b)
+    if a_arg is None or b_arg is None:
+        return NotImplemented
+    numbers = (a_arg[1], b_arg[1])
+    return _node(fn, (a_arg[0], b_arg[0]), numbers, fn.forward(*numbers))
 
 
-_new = object.__new__
+def _unary(fn: type[Function], x: Value, *constants: float) -> Value:
+    """fn(x, *constants) for a Value x: the methods (exp, relu...) take this path, for the same reason."""
+    numbers = (x._data, *constants)
+    return _node(fn, (x, *constants), numbers, fn.forward(*numbers))
 
 
-def _relu_each(values: list[Value]) -> list[Value]:
-    """[v.relu() for v in values], made in one loop: a layer's activations.
+def _seed(grad: Any, name: str, create_graph: bool) -> Any:
+    if isinstance(grad, Value):
+        return grad if create_graph else grad.data
+    if _is_number(grad):
+        return float(grad)
+    raise TypeError(f"{name} must be a Value or a number, got {type(grad).__name__}")
 
-    The same nodes as Value.relu makes, but without its two calls per node (v.relu(), then _node): the nodes
-    are made here, in place. Those calls were 7% of the forward pass of micrograd's demo network.
+
+def _as_values(x: Value | Iterable[Value], name: str) -> list[Value]:
+    try:
+        items = [x] if isinstance(x, Value) else list(x)
+    except TypeError:
+        raise TypeError(f"{name} must be a Value or a list of Values, got {type(x).__name__}") from None
+    for item in items:
+        if not isinstance(item, Value):
+            raise TypeError(f"{name} must be Values, got {type(item).__name__}")
+    return items
+
+
+def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
+         grad_outputs: Value | Number | Sequence[Value | Number] | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Value | None, ...]:  # fmt: skip
+    """Σ_k grad_outputs[k] · d(outputs[k])/d(input) for each input, as Values; no `.grad` is touched.
+
+    With `create_graph=True` each result has a graph of its own and can be differentiated again. An input the
+    outputs do not depend on is an error unless `allow_unused=True`, which gives None for it (as in PyTorch).
     """
-    if _modes.open_blocks:  # a mode block is open somewhere: let each node see this thread's switches
-        return [v.relu() for v in values]
-    results = []
-    for v in values:
-        out = _new(Value)
-        x = v.data
-        if x <= 0:  # the two rules, as in Value.relu
-            out.data = 0.0
-            out._op = ops.RELU_OFF
-        else:
-            out.data = x
-            out._op = ops.RELU
-        out.grad = 0.0
-        out.label = ""
-        out.parents = (v,)
-        out._ctx = None
-        results.append(out)
-    return results
-
-
-def _unary(op: ops.UnaryOp, x: Value, c: Any = None) -> Value:
-    return _node(op.forward(x.data, c), (x,), op, c)
-
-
-def _binary(op: ops.BinaryOp, a: Any, b: Any) -> Value:
-    """a ⊕ b where either side may be a plain number; returns NotImplemented for other types."""
-    if isinstance(a, Value):
-        if isinstance(b, Value):
-            return _node(op.forward(a.data, b.data), (a, b), op)
-        if type(b) is not float:  # the common constant is a float already: no checks, no conversion
-            if not _is_number(b):
-                return NotImplemented
-            b = float(b)
-        return _node(op.forward(a.data, b), (a,), op.right, b)
-    if isinstance(b, Value) and _is_number(a):
-        a = float(a)
-        return _node(op.forward(a, b.data), (b,), op.left, a)
-    return NotImplemented
+    roots, xs = _as_values(outputs, "outputs"), _as_values(inputs, "inputs")
+    if grad_outputs is None:
+        seeds: list = [1.0] * len(roots)
+    else:
+        seeds = list(grad_outputs) if isinstance(grad_outputs, Iterable) else [grad_outputs]
+        if len(seeds) != len(roots):
+            raise ValueError(f"grad_outputs has {len(seeds)} entries but there are {len(roots)} outputs")
+        seeds = [_seed(s, "grad_outputs", create_graph) for s in seeds]
+    with enable_grad() if create_graph else nullcontext():
+        grads = backpropagate(roots, seeds, create_graph)
+    in_graph = None
+    answer: list[Value | None] = []
+    for i, x in enumerate(xs):
+        g = grads.get(x)
+        if g is None:
+            in_graph = reachable(roots) if in_graph is None else in_graph
+            if x in in_graph:  # reached only through a relu that was off: its gradient is exactly 0
+                g = 0.0
+            elif not allow_unused:
+                raise ValueError(f"input {i} ({x!r}) is not part of the outputs' graph, so it has no gradient; "
+                                 "pass allow_unused=True to get None for it")  # fmt: skip
+        answer.append(Value(g) if type(g) is float else g)
+    return tuple(answer)

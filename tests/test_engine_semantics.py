@@ -13,6 +13,7 @@ import torch
 from strategies import same_float
 
 import autograd
+import nn
 from autograd import Value
 
 
@@ -381,15 +382,15 @@ def test_gradcheck_returns_false_instead_of_raising_when_asked() -> None:
 
 
 def test_backward_does_not_walk_below_a_relu_that_was_off_and_every_leaf_still_matches_torch() -> None:
-    from autograd.engine import topological_order
+    from autograd.engine import is_cut, topological_order
 
     x, w, k = Value(-1.5), Value(2.0), Value(math.inf)
     h = x * w  # -3.0
     dead = h.relu()  # off: hands back exactly 0, whatever arrives
     alive = (x + w).relu()
     out = dead * k + alive * 3.0  # the gradient reaching `dead` is k = inf: still exactly 0 below it
-    order, stops = topological_order([out])
-    assert dead in stops and dead not in order and h not in order
+    order = topological_order([out])
+    assert is_cut(dead) and dead in order and h not in order  # dead receives its gradient; nothing below it
     out.backward()
 
     tx, tw, tk = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (-1.5, 2.0, math.inf))
@@ -407,14 +408,14 @@ def test_a_network_with_many_relus_off_gets_torch_gradients_while_walking_only_p
 
     import autograd
     import nn
-    from autograd.engine import _all_nodes, topological_order
+    from autograd.engine import reachable, topological_order
 
     model = nn.MLP(3, [8, 8, 1], seed=4)
     rng = random.Random(4)
     rows = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(12)]
     loss = autograd.mean([(1.0 - model([Value(v) for v in row])).relu() for row in rows])
-    interior = sum(1 for node in _all_nodes([loss]) if node.parents)
-    walked = sum(map(len, topological_order([loss])))
+    interior = sum(1 for node in reachable([loss]) if node.parents)
+    walked = len(topological_order([loss]))
     assert walked < 0.9 * interior  # the cut at relus that were off is really exercised here
     model.zero_grad()
     loss.backward()
@@ -433,21 +434,26 @@ SPECIAL = [2.5, 0.0, -0.0, -3.0, 5e-324, -5e-324, math.inf, -math.inf, math.nan]
 
 
 @pytest.mark.parametrize("mode", ["recording", "no_grad", "detect_anomaly"])
-def test_a_layers_relus_made_in_one_loop_are_the_nodes_value_relu_makes(mode: str) -> None:
-    # Layers make their relus with value._relu_each (a fast path); it must give what v.relu() gives, in every
-    # mode, and the same gradients, which torch checks.
+def test_a_layers_relus_are_torchs_in_every_mode_signed_zeros_and_nan_included(mode: str) -> None:
+    # A Layer's relus are v.relu() for each of its weighted sums: in every mode they must give torch's numbers
+    # (relu(-0.0) = -0.0, relu(nan) = nan) and torch's gradients.
     from contextlib import nullcontext
 
-    from autograd.value import _relu_each
+    layer = nn.Layer(1, 1, activation="relu", seed=0)
+    layer.neurons[0].w[0].data, layer.neurons[0].b.data = 1.0, 0.0
 
     block = {"recording": nullcontext, "no_grad": autograd.no_grad, "detect_anomaly": autograd.detect_anomaly}[mode]
     finite = [v for v in SPECIAL if math.isfinite(v)] if mode == "detect_anomaly" else SPECIAL
     xs = [Value(v) for v in finite]
     with block():
-        ours, reference = _relu_each(xs), [x.relu() for x in xs]
-    for a, b in zip(ours, reference, strict=True):
-        assert (a.op, a.parents, a._op, a.grad, a.label) == (b.op, b.parents, b._op, b.grad, b.label)
-        assert same_float(a.data, b.data, 0.0, 0.0) and math.copysign(1, a.data) == math.copysign(1, b.data)
+        ours = [x.relu() for x in xs]
+        from_layer = [layer([x]) for x in xs]
+    t_x = torch.tensor(finite, dtype=torch.float64)
+    t_relu, t_layer = t_x.relu().tolist(), (t_x * 1.0 + 1.0 * 0.0).relu().tolist()  # the layer: 1·x + 0·1
+    for a, b, t, t_b in zip(ours, from_layer, t_relu, t_layer, strict=True):
+        assert a.op == b.op == ("" if mode == "no_grad" else "relu")
+        for v, reference in ((a.data, t), (b.data, t_b)):
+            assert same_float(v, reference, 0.0, 0.0) and math.copysign(1, v) == math.copysign(1, reference)
     if mode == "no_grad":
         assert all(a.parents == () for a in ours)
         return
@@ -458,8 +464,9 @@ def test_a_layers_relus_made_in_one_loop_are_the_nodes_value_relu_makes(mode: st
         assert same_float(a.data, t_data, 0.0, 0.0) and same_float(x.grad, g, 0.0, 0.0)
 
 
-def test_detect_anomaly_stops_a_layer_at_a_relu_of_nan_as_value_relu_does() -> None:
-    from autograd.value import _relu_each
-
+def test_detect_anomaly_stops_a_layer_at_its_first_op_that_returns_nan() -> None:
+    layer = nn.Layer(1, 2, activation="relu", seed=0)
+    with autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="'dot' returned nan"):
+        layer([Value(math.nan)])
     with autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="'relu' returned nan"):
-        _relu_each([Value(1.0), Value(math.nan)])
+        Value(math.nan).relu()

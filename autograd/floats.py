@@ -1,0 +1,131 @@
+"""The functions the op table is written with: float math with PyTorch's float64 edges, which never raises.
+
+`1/0 = inf`, `log(0) = -inf`, `log(-1) = nan`, `exp(1000) = inf`, where Python's `math` raises instead.
+Each function also takes a `Value` (it then calls the Value's own method, so that the graph is recorded)
+or one of the compiler's symbols (which write the call out as source code). That is what lets one
+derivative rule run on floats, on Values and on symbols alike.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+inf, nan = math.inf, math.nan
+
+
+def _is_float(x: Any) -> bool:
+    return type(x) is float or type(x) is int
+
+
+def exp(x: Any) -> Any:
+    """e^x; overflow gives inf."""
+    if not _is_float(x):
+        return x.exp()
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return inf
+
+
+def expm1(x: Any) -> Any:
+    """e^x - 1, exact for tiny x; overflow gives inf."""
+    if not _is_float(x):
+        return x.expm1()
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return inf
+
+
+def log(x: Any) -> Any:
+    """ln x; log(0) = -inf, log(negative) = nan."""
+    if not _is_float(x):
+        return x.log()
+    return math.log(x) if x > 0 else (-inf if x == 0 else nan)
+
+
+def log1p(x: Any) -> Any:
+    """ln(1 + x), exact for tiny x; log1p(-1) = -inf, below -1 nan."""
+    if not _is_float(x):
+        return x.log1p()
+    return math.log1p(x) if x > -1 else (-inf if x == -1 else nan)
+
+
+def sqrt(x: Any) -> Any:
+    """√x; sqrt(negative) = nan."""
+    if not _is_float(x):
+        return x.sqrt()
+    return math.sqrt(x) if x >= 0 else nan  # nan >= 0 is False: nan stays nan
+
+
+def sin(x: Any) -> Any:
+    """sin x; sin(±inf) = nan."""
+    if not _is_float(x):
+        return x.sin()
+    return math.sin(x) if math.isfinite(x) else nan
+
+
+def cos(x: Any) -> Any:
+    """cos x; cos(±inf) = nan."""
+    if not _is_float(x):
+        return x.cos()
+    return math.cos(x) if math.isfinite(x) else nan
+
+
+def tanh(x: Any) -> Any:
+    """tanh x."""
+    return math.tanh(x) if _is_float(x) else x.tanh()
+
+
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + e^-x), never exponentiating a positive number (no overflow)."""
+    if not _is_float(x):
+        return x.sigmoid()
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)  # (nan lands here and stays nan)
+
+
+def div(a: Any, b: Any) -> Any:
+    """a / b with IEEE rules: 1/0 = inf, -1/0 = -inf, 1/-0.0 = -inf, 0/0 = nan."""
+    if not (_is_float(a) and _is_float(b)) or b != 0:
+        return a / b
+    if a == 0 or a != a:  # 0/0 and nan/0
+        return nan
+    return math.copysign(inf, a) * math.copysign(1.0, b)
+
+
+def _is_odd_integer(y: float) -> bool:
+    return math.isfinite(y) and y == int(y) and int(y) % 2 == 1
+
+
+def pow(a: Any, b: Any) -> Any:  # noqa: A001 - the math name, as in torch.pow
+    """a ** b with C99 rules: 0 ** -1 = inf, (-8) ** (1/3) = nan, overflow gives ±inf."""
+    if not (_is_float(a) and _is_float(b)):
+        return a**b
+    try:
+        return math.pow(a, b)
+    except OverflowError:  # |a ** b| too large: negative only for a negative base and an odd exponent
+        return -inf if a < 0 and _is_odd_integer(b) else inf
+    except ValueError:
+        if a == 0:  # zero to a negative power: ±inf, the sign kept only for an odd exponent
+            return math.copysign(inf, a) if _is_odd_integer(b) else inf
+        return nan  # negative base, non-integer exponent
+
+
+def where(condition: Any, a: Any, b: Any) -> Any:
+    """a if condition else b. On symbols it writes the conditional expression out as code."""
+    if type(condition) is bool:  # floats and Values compare to plain bools
+        return a if condition else b
+    return condition.where(a, b)
+
+
+def equal(a: Any, b: float) -> Any:
+    """a == b on the numbers (a Value's own == compares identity, as nodes must)."""
+    if _is_float(a):
+        return a == b
+    if hasattr(a, "equal"):  # a compiler symbol: it writes `a == b`
+        return a.equal(b)
+    return a.data == b  # a Value
