@@ -165,7 +165,7 @@ def _assign_modules(order: list[Value], param_module: dict[Value, str]) -> dict[
             owners = set(map(owner, parents))
             owners.discard(None)
             if owners:
-                found = owners.pop() if len(owners) == 1 else ""  # rule 2
+                found = owners.pop() or "" if len(owners) == 1 else ""  # rule 2
             elif len(parents) == 1:
                 found = module[parents[0]]  # rule 3
             else:

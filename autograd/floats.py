@@ -1,9 +1,9 @@
 """The functions the op table is written with: float math with PyTorch's float64 edges, which never raises.
 
 `1/0 = inf`, `log(0) = -inf`, `log(-1) = nan`, `exp(1000) = inf`, where Python's `math` raises instead.
-Each function also takes a `Value` (it then calls the Value's own method, so that the graph is recorded)
-or one of the compiler's symbols (which write the call out as source code). That is what lets one
-derivative rule run on floats, on Values and on symbols alike.
+Each also takes a `Value` (and then calls the Value's own method, so that the graph is recorded) or one of
+the compiler's symbols (which write the call out as source code): that is what lets one derivative rule
+run on floats, on Values and on symbols alike.
 """
 
 from __future__ import annotations
@@ -22,18 +22,19 @@ def exp(x: Any) -> Any:
     """e^x; overflow gives inf."""
     if not _is_float(x):
         return x.exp()
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return inf
+    return math.exp(x) if x < 709.0 or x != x else _overflowing(math.exp, x)
 
 
 def expm1(x: Any) -> Any:
     """e^x - 1, exact for tiny x; overflow gives inf."""
     if not _is_float(x):
         return x.expm1()
+    return math.expm1(x) if x < 709.0 or x != x else _overflowing(math.expm1, x)
+
+
+def _overflowing(f: Any, x: float) -> float:
     try:
-        return math.expm1(x)
+        return f(x)
     except OverflowError:
         return inf
 
@@ -97,35 +98,26 @@ def div(a: Any, b: Any) -> Any:
     return math.copysign(inf, a) * math.copysign(1.0, b)
 
 
-def _is_odd_integer(y: float) -> bool:
-    return math.isfinite(y) and y == int(y) and int(y) % 2 == 1
-
-
 def pow(a: Any, b: Any) -> Any:  # noqa: A001 - the math name, as in torch.pow
     """a ** b with C99 rules: 0 ** -1 = inf, (-8) ** (1/3) = nan, overflow gives ±inf."""
     if not (_is_float(a) and _is_float(b)):
         return a**b
+    odd = math.isfinite(b) and b == int(b) and int(b) % 2 == 1
     try:
         return math.pow(a, b)
     except OverflowError:  # |a ** b| too large: negative only for a negative base and an odd exponent
-        return -inf if a < 0 and _is_odd_integer(b) else inf
-    except ValueError:
-        if a == 0:  # zero to a negative power: ±inf, the sign kept only for an odd exponent
-            return math.copysign(inf, a) if _is_odd_integer(b) else inf
-        return nan  # negative base, non-integer exponent
+        return -inf if a < 0 and odd else inf
+    except ValueError:  # zero to a negative power: ±inf, the sign kept only for an odd exponent
+        return (math.copysign(inf, a) if odd else inf) if a == 0 else nan  # else a negative base, fractional b
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:
-    """a if condition else b. On symbols it writes the conditional expression out as code."""
-    if type(condition) is bool:  # floats and Values compare to plain bools
-        return a if condition else b
-    return condition.where(a, b)
+    """a if condition else b. On the compiler's symbols it writes the conditional expression out as code."""
+    return (a if condition else b) if type(condition) is bool else condition.where(a, b)
 
 
 def equal(a: Any, b: float) -> Any:
     """a == b on the numbers (a Value's own == compares identity, as nodes must)."""
     if _is_float(a):
         return a == b
-    if hasattr(a, "equal"):  # a compiler symbol: it writes `a == b`
-        return a.equal(b)
-    return a.data == b  # a Value
+    return a.equal(b) if hasattr(a, "equal") else a.data == b  # a compiler symbol writes `a == b`

@@ -110,11 +110,14 @@ class LogSoftmax(Function):
         return [0.0] + [g * ((1.0 if j == i else 0.0) - s) for j, s in enumerate(_softmax(xs))]
 
 
-def _entries(values: Iterable[Value | Number], name: str) -> list[Value | Number]:
+def _entries(values: Iterable[Value | Number], name: str, values_only: bool = False) -> list[Value | Number]:
     try:
-        return list(values)
+        entries = list(values)
     except TypeError:  # a single Value or number is not iterable
         raise TypeError(f"{name}() takes a list of Values or numbers, got {type(values).__name__}") from None
+    if values_only and not all(isinstance(e, Value) for e in entries):  # softmax's outputs index the inputs
+        raise TypeError(f"{name}() takes a list of Values; wrap plain numbers with Value(x)")
+    return entries
 
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - autograd.sum, like torch.sum
@@ -154,17 +157,9 @@ def linear(x: Sequence[Value | Number] | Sequence[Sequence[Value | Number]],
     """y_j = Σ_i w_ji·x_i + b_j for each row w_j of `weight`: a whole layer's weighted sums.
 
     Output j is `dot(weight[j] + [bias[j]], x + [1.0])`, one node (the name and layout are PyTorch's
-    F.linear). `x` is one input, or a batch: a list of inputs, like F.linear's 2-D input, giving one list of
+    F.linear). `x` is one input, or a batch (a list of inputs, like F.linear's 2-D input): then one list of
     outputs per input.
     """
-    rows = _weight_rows(weight, bias)
-    if is_batch(x):
-        return [_linear_one(xi, rows, bias is not None) for xi in x]  # type: ignore[arg-type]
-    return _linear_one(x, rows, bias is not None)  # type: ignore[arg-type]
-
-
-def _weight_rows(weight: Sequence[Sequence[Value | Number]], bias: Sequence[Value | Number] | None) -> list[_Row]:
-    """Each row of weights, with its bias after it when there is one (a weight on a constant input of 1)."""
     try:
         rows = [list(row) for row in weight]
         biases = None if bias is None else list(bias)
@@ -173,33 +168,31 @@ def _weight_rows(weight: Sequence[Sequence[Value | Number]], bias: Sequence[Valu
     if biases is not None:
         if len(biases) != len(rows):
             raise ValueError(f"linear() got {len(rows)} weight rows but {len(biases)} biases")
-        rows = [[*row, b] for row, b in zip(rows, biases)]
+        rows = [[*row, b] for row, b in zip(rows, biases)]  # the bias: a weight on a constant input of 1
+    extra = int(biases is not None)
     for j, row in enumerate(rows):
         if len(row) != len(rows[0]):
-            extra = biases is not None
-            raise ValueError(f"linear(): weight row {j} has {len(row) - extra} entries, row 0 has {len(rows[0]) - extra}")
-    return [_side(row) for row in rows]
+            n, n0 = len(row) - extra, len(rows[0]) - extra
+            raise ValueError(f"linear(): weight row {j} has {n} entries, row 0 has {n0}")
+    sides = [_side(row) for row in rows]
+    if is_batch(x):
+        return [_linear_one(xi, sides, extra) for xi in x]  # type: ignore[arg-type]
+    return _linear_one(x, sides, extra)  # type: ignore[arg-type]
 
 
-def _linear_one(x: Sequence[Value | Number], rows: list[_Row], with_bias: bool) -> list[Value]:
-    """[Dot.apply(*row, *x, 1.0) for each row], but with each row's numbers read once per call, and the input's
-    once for all rows: the numbers of a layer's weights are most of what a network's forward pass reads
-    (micrograd's demo network: 93M instructions a step when every node read all of its own)."""
-    xs, x_numbers = _side(_entries(x, "linear") + ([1.0] if with_bias else []))
+def _linear_one(x: Sequence[Value | Number], rows: list[tuple[tuple, list[float]]], extra: int) -> list[Value]:
+    """[Dot.apply(*row, *x, 1.0) for each row], with each row's numbers read once per call and the input's once
+    for all rows: a layer's weights are most of what a network's forward pass reads (micrograd's demo network:
+    a step took 165M instructions this way, 238M when every node read all of its own numbers)."""
+    xs, x_numbers = _side(_entries(x, "linear") + [1.0] * extra)
     if rows and len(rows[0][0]) != len(xs):
-        raise ValueError(f"linear(): the weight rows have {len(rows[0][0]) - with_bias} entries, "
-                         f"the input {len(xs) - with_bias}")  # fmt: skip
-    outputs = []
-    for w, w_numbers in rows:
-        numbers = w_numbers + x_numbers
-        outputs.append(_node(Dot, (*w, *xs), numbers, builtins.sum(map(operator.mul, w_numbers, x_numbers))))
-    return outputs
+        n, m = len(rows[0][0]) - extra, len(xs) - extra
+        raise ValueError(f"linear(): the weight rows have {n} entries, the input {m}")
+    return [_node(Dot, (*w, *xs), w_numbers + x_numbers, builtins.sum(map(operator.mul, w_numbers, x_numbers)))
+            for w, w_numbers in rows]  # fmt: skip
 
 
-_Row = tuple[tuple, list[float]]  # (entries: Values and floats, their numbers)
-
-
-def _side(entries: list) -> _Row:
+def _side(entries: list) -> tuple[tuple, list[float]]:
     """The entries as a node keeps them (numbers as floats; TypeError for anything else), and their numbers."""
     try:
         return tuple(entries), [e if type(e) is float else e._data for e in entries]
@@ -216,19 +209,11 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
 
 def softmax(values: Sequence[Value]) -> list[Value]:
     """s_i = e^x_i / Σ_j e^x_j, each output one node over all inputs;  ds_i/dx_j = s_i(δ_ij - s_j)."""
-    xs = _all_values(values, "softmax")
+    xs = _entries(values, "softmax", values_only=True)
     return [Softmax.apply(float(i), *xs) for i in range(len(xs))]
 
 
 def log_softmax(values: Sequence[Value]) -> list[Value]:
     """x_i - ln Σ_j e^x_j (stable), each output one node over all inputs;  d/dx_j = δ_ij - softmax_j."""
-    xs = _all_values(values, "log_softmax")
+    xs = _entries(values, "log_softmax", values_only=True)
     return [LogSoftmax.apply(float(i), *xs) for i in range(len(xs))]
-
-
-def _all_values(values: Sequence[Value], name: str) -> list[Value]:
-    entries = _entries(values, name)
-    for e in entries:
-        if not isinstance(e, Value):
-            raise TypeError(f"{name}() takes a list of Values; wrap plain numbers with Value(x)")
-    return entries  # type: ignore[return-value]

@@ -30,10 +30,9 @@ def is_anomaly_enabled() -> bool:
 
 
 class _Switch(ContextDecorator):
-    """Set one switch of this thread for a `with` block or a decorated function, then restore it."""
+    """Set one switch of this thread (0 grad_enabled, 1 anomaly) for a `with` block or a decorated function."""
 
-    _position = 0  # which switch: 0 grad_enabled, 1 anomaly
-    _value = False
+    _position, _value = 0, False
 
     def __enter__(self) -> _Switch:
         self._previous = _mode.switches[self._position]

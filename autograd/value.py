@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from typing import Any, ClassVar
 
@@ -30,18 +31,15 @@ class Function:
         forward(*args) -> out              the result, from the arguments' numbers
         backward(g, out, *args) -> tuple   g · ∂out/∂arg for each argument, in order
 
-    Plain numbers among the arguments are constants: they reach both methods as floats, and their entry in
-    backward's result is ignored. Write both with + - * / ** and autograd.floats (exp, log, where...), not
-    `math` or `if` on an argument, so that backward also runs on Values (higher order) and both run on the
-    compiler's symbols. `out` is the node's result: rules such as exp's (g · out) reuse it.
+    Plain numbers among the arguments are constants: both methods get them as floats, and backward's entry
+    for them is ignored. Write both with + - * / ** and autograd.floats (exp, log, where...), not `math`, so
+    that backward also runs on Values (higher order). `out` is the result: exp's rule is g · out.
     """
 
     name: ClassVar[str] = ""  # as graphs show it; the class name in lower case when left empty
-    # True when every ∂out/∂arg is finite wherever out is finite: then an incoming g of exactly 0 hands
-    # exactly 0 to every input, and backward skips the node. Not for log, sqrt, 1/x, pow: 0 · inf is nan.
+    # Every ∂out/∂arg is finite where out is: an incoming 0 then hands 0 to all (not log, sqrt: 0 · inf = nan).
     skip_zero: ClassVar[bool] = False
-    # True when the op hands back exactly 0 whatever arrives whenever out == 0 (a relu that was off). Backward
-    # does not even walk below such a node: nothing can reach the nodes under it through there.
+    # Hands back exactly 0 whatever arrives when out == 0 (a relu that was off): backward goes no further down.
     stops_at_zero: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -49,22 +47,17 @@ class Function:
         if not cls.__dict__.get("name"):
             cls.name = cls.__name__.lower()
 
-    @staticmethod
-    def forward(*args: Any) -> Any:
-        raise NotImplementedError("a Function defines forward(*args)")
-
-    @staticmethod
-    def backward(g: Any, out: Any, *args: Any) -> Sequence[Any]:
-        raise NotImplementedError("a Function defines backward(g, out, *args)")
+    forward: Callable[..., Any]  # (*args) -> out
+    backward: Callable[..., Sequence[Any]]  # (g, out, *args) -> g · ∂out/∂arg for each arg
 
     @classmethod
     def apply(cls, *args: Value | Number) -> Value:
         """The node out = forward(args), which remembers its function and arguments for backward."""
         try:  # reading the numbers is the check in the usual case: Values and floats only
-            numbers = [a if type(a) is float else a._data for a in args]
+            numbers = [a if type(a) is float else a._data for a in args]  # type: ignore[union-attr]
         except AttributeError:  # an int, a NumPy number, or something that is neither a Value nor a number
             args = _arguments(cls.name, args)
-            numbers = [a if type(a) is float else a._data for a in args]
+            numbers = [a if type(a) is float else a._data for a in args]  # type: ignore[union-attr]
         out = cls.forward(*numbers)
         if type(out) is not float:  # a user's forward may return an int, or something that is not a number
             out = _constant(out, f"{cls.__name__}.forward() result")
@@ -73,15 +66,10 @@ class Function:
 
 def _arguments(name: str, args: tuple) -> tuple:
     """The arguments as a node keeps them: Values as they are, numbers as floats (constants)."""
-    checked = []
     for a in args:
-        if isinstance(a, Value):
-            checked.append(a)
-        elif _is_number(a):
-            checked.append(float(a))
-        else:
+        if not isinstance(a, Value) and not _is_number(a):
             raise TypeError(f"{name}() takes Values or numbers, got {type(a).__name__}: {a!r}")
-    return tuple(checked)
+    return tuple(a if isinstance(a, Value) else float(a) for a in args)
 
 
 def _node(fn: type[Function], args: tuple, numbers: Sequence[float], data: float) -> Value:
@@ -106,40 +94,72 @@ def _is_number(x: object) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------------
-# The op table. Each op: forward, then g · ∂out/∂arg for each argument.
+# The op table: each op's forward, then g · ∂out/∂arg for each of its arguments (one step of the chain rule).
 # --------------------------------------------------------------------------------------------------------
 
 
-class Add(Function):
-    name, skip_zero = "+", True
-    forward = staticmethod(lambda a, b: a + b)
-    backward = staticmethod(lambda g, out, a, b: (g, g))  # ∂/∂a = 1, ∂/∂b = 1
+def _op(class_name: str, doc: str, forward: Any, backward: Any, name: str = "", skip_zero: bool = False) -> Any:
+    """The Function subclass with these two rules: what each entry of the table below makes."""
+    rules = {"forward": staticmethod(forward), "backward": staticmethod(backward), "skip_zero": skip_zero}
+    return type(class_name, (Function,), {**rules, "__doc__": doc, "name": name or class_name.lower()})
 
 
-class Sub(Function):
-    name, skip_zero = "-", True
-    forward = staticmethod(lambda a, b: a - b)
-    backward = staticmethod(lambda g, out, a, b: (g, -g))  # ∂/∂a = 1, ∂/∂b = -1
+# fmt: off
+Add = _op("Add", "a + b;  ∂/∂a = 1, ∂/∂b = 1", name="+", skip_zero=True,
+          forward=lambda a, b: a + b, backward=lambda g, out, a, b: (g, g))
+Sub = _op("Sub", "a - b;  ∂/∂a = 1, ∂/∂b = -1", name="-", skip_zero=True,
+          forward=lambda a, b: a - b, backward=lambda g, out, a, b: (g, -g))
+Mul = _op("Mul", "a · b;  ∂/∂a = b, ∂/∂b = a", name="*", skip_zero=True,
+          forward=lambda a, b: a * b, backward=lambda g, out, a, b: (g * b, g * a))
+Div = _op("Div", "a / b;  ∂/∂a = 1/b, ∂/∂b = -a/b² = -out/b", name="/",
+          forward=div, backward=lambda g, out, a, b: (div(g, b), -g * div(out, b)))
+ScalarDiv = _op("ScalarDiv", "c / x for a plain number c, as c · (1/x) like PyTorch;  ∂/∂x = -c/x²", name="/",
+          forward=lambda c, x: c * div(1.0, x),
+          backward=lambda g, out, c, x: (0.0, -(g * c) * (div(1.0, x) * div(1.0, x))))
+PowScalar = _op("PowScalar", "x ** c for a plain number c;  ∂/∂x = c·x^(c-1), exactly 0 when c = 0", name="**",
+          forward=lambda x, c: pow_scalar(x, c),
+          backward=lambda g, out, x, c: (0.0 if c == 0 else g * (c * pow_scalar(x, c - 1.0)), 0.0))
+Neg = _op("Neg", "-x;  ∂/∂x = -1", skip_zero=True,
+          forward=lambda x: -x, backward=lambda g, out, x: (-g,))
+Abs = _op("Abs", "|x|;  ∂/∂x = sign(x), 0 at 0 as in PyTorch", skip_zero=True,
+          forward=lambda x: abs(x), backward=lambda g, out, x: (g * sign(x),))
+Exp = _op("Exp", "e^x;  ∂/∂x = e^x = out", skip_zero=True,
+          forward=exp, backward=lambda g, out, x: (g * out,))
+Log = _op("Log", "ln x;  ∂/∂x = 1/x. log(0) = -inf, log(negative) = nan",
+          forward=log, backward=lambda g, out, x: (div(g, x),))
+Log1p = _op("Log1p", "ln(1 + x), exact for tiny x;  ∂/∂x = 1/(1 + x)",
+          forward=log1p, backward=lambda g, out, x: (div(g, x + 1.0),))
+Sqrt = _op("Sqrt", "√x;  ∂/∂x = 1/(2√x)",
+          forward=sqrt, backward=lambda g, out, x: (div(g, 2.0 * out),))
+Sin = _op("Sin", "sin x;  ∂/∂x = cos x", skip_zero=True,
+          forward=sin, backward=lambda g, out, x: (g * cos(x),))
+Cos = _op("Cos", "cos x;  ∂/∂x = -sin x", skip_zero=True,
+          forward=cos, backward=lambda g, out, x: (g * -sin(x),))
+Tanh = _op("Tanh", "tanh x;  ∂/∂x = 1 - tanh² x", skip_zero=True,
+          forward=tanh, backward=lambda g, out, x: (g * (1.0 - out * out),))
+Sigmoid = _op("Sigmoid", "σ(x) = 1/(1 + e^-x), stable for large |x|;  ∂/∂x = σ(x)(1 - σ(x))", skip_zero=True,
+          forward=sigmoid, backward=lambda g, out, x: (g * (1.0 - out) * out,))
+Softplus = _op("Softplus", "ln(1 + e^x), x itself above 20 as in PyTorch;  ∂/∂x = σ(x)", skip_zero=True,
+          forward=lambda x: where(x > 20.0, x, log1p(exp(x))),
+          backward=lambda g, out, x: (where(x > 20.0, g, g * sigmoid(x)),))
+LeakyReLU = _op("LeakyReLU", "x if x > 0 else slope·x;  ∂/∂x = 1 if x > 0 else slope",
+          name="leaky_relu", skip_zero=True,
+          forward=lambda x, slope: where(x > 0.0, x, x * slope),
+          backward=lambda g, out, x, slope: (where(x > 0.0, g, g * slope), 0.0))
+ELU = _op("ELU", "x if x > 0 else α(e^x - 1);  ∂/∂x = 1 if x > 0 else α·e^x", skip_zero=True,
+          forward=lambda x, alpha: where(x > 0.0, x, alpha * expm1(x)),
+          backward=lambda g, out, x, alpha: (where(x <= 0.0, g * (alpha * exp(x)), g), 0.0))
+# fmt: on
 
 
-class Mul(Function):
-    name, skip_zero = "*", True
-    forward = staticmethod(lambda a, b: a * b)
-    backward = staticmethod(lambda g, out, a, b: (g * b, g * a))  # ∂/∂a = b, ∂/∂b = a
+def sign(x: Any) -> Any:
+    """1 for x > 0, -1 for x < 0, 0 at 0 (and at nan, as PyTorch's abs backward gives)."""
+    return where(x > 0.0, 1.0, where(x < 0.0, -1.0, 0.0))
 
 
-class Div(Function):
-    name = "/"
-    forward = staticmethod(div)
-    backward = staticmethod(lambda g, out, a, b: (div(g, b), -g * div(out, b)))  # 1/b, -a/b² = -out/b
-
-
-class ScalarDiv(Function):
-    """c / x for a plain number c, computed as c · (1/x), as PyTorch does (the rounding differs from c / x)."""
-
-    name = "/"
-    forward = staticmethod(lambda c, x: c * div(1.0, x))
-    backward = staticmethod(lambda g, out, c, x: (0.0, -(g * c) * (div(1.0, x) * div(1.0, x))))  # -c/x²
+def pow_scalar(x: Any, c: float) -> Any:
+    """x ** c with PyTorch's shortcuts for a plain-number exponent: c = 0.5 is sqrt, c = -0.5 is 1/sqrt."""
+    return sqrt(x) if c == 0.5 else div(1.0, sqrt(x)) if c == -0.5 else pow(x, c)
 
 
 class Pow(Function):
@@ -155,79 +175,6 @@ class Pow(Function):
         return g * d_base, g * d_exponent
 
 
-def pow_scalar(x: Any, c: float) -> Any:
-    """x ** c for a plain-number exponent, with PyTorch's shortcuts: c = 0.5 is sqrt, c = -0.5 is 1/sqrt."""
-    return sqrt(x) if c == 0.5 else div(1.0, sqrt(x)) if c == -0.5 else pow(x, c)
-
-
-class PowScalar(Function):
-    name = "**"
-    forward = staticmethod(pow_scalar)
-    backward = staticmethod(lambda g, out, x, c: (0.0 if c == 0 else g * (c * pow_scalar(x, c - 1.0)), 0.0))
-
-
-class Neg(Function):
-    skip_zero = True
-    forward = staticmethod(lambda x: -x)
-    backward = staticmethod(lambda g, out, x: (-g,))
-
-
-def sign(x: Any) -> Any:
-    """1 for x > 0, -1 for x < 0, 0 at 0 (and at nan, as PyTorch's abs backward gives)."""
-    return where(x > 0.0, 1.0, where(x < 0.0, -1.0, 0.0))
-
-
-class Abs(Function):
-    skip_zero = True
-    forward = staticmethod(lambda x: abs(x))
-    backward = staticmethod(lambda g, out, x: (g * sign(x),))
-
-
-class Exp(Function):
-    skip_zero = True
-    forward = staticmethod(exp)
-    backward = staticmethod(lambda g, out, x: (g * out,))  # (e^x)' = e^x
-
-
-class Log(Function):
-    forward = staticmethod(log)
-    backward = staticmethod(lambda g, out, x: (div(g, x),))  # 1/x
-
-
-class Log1p(Function):
-    forward = staticmethod(log1p)
-    backward = staticmethod(lambda g, out, x: (div(g, x + 1.0),))  # 1/(1 + x)
-
-
-class Sqrt(Function):
-    forward = staticmethod(sqrt)
-    backward = staticmethod(lambda g, out, x: (div(g, 2.0 * out),))  # 1/(2√x)
-
-
-class Sin(Function):
-    skip_zero = True
-    forward = staticmethod(sin)
-    backward = staticmethod(lambda g, out, x: (g * cos(x),))
-
-
-class Cos(Function):
-    skip_zero = True
-    forward = staticmethod(cos)
-    backward = staticmethod(lambda g, out, x: (g * -sin(x),))
-
-
-class Tanh(Function):
-    skip_zero = True
-    forward = staticmethod(tanh)
-    backward = staticmethod(lambda g, out, x: (g * (1.0 - out * out),))  # 1 - tanh²
-
-
-class Sigmoid(Function):
-    skip_zero = True
-    forward = staticmethod(sigmoid)
-    backward = staticmethod(lambda g, out, x: (g * (1.0 - out) * out,))  # σ(1 - σ)
-
-
 class ReLU(Function):
     """max(0, x) (relu(-0.0) = -0.0 and relu(nan) = nan, as in PyTorch);  ∂/∂x = 1 where x > 0 (or nan), else 0."""
 
@@ -236,29 +183,30 @@ class ReLU(Function):
     backward = staticmethod(lambda g, out, x: (where(x <= 0.0, 0.0, g),))
 
 
-class LeakyReLU(Function):
-    name, skip_zero = "leaky_relu", True
-    forward = staticmethod(lambda x, slope: where(x > 0.0, x, x * slope))
-    backward = staticmethod(lambda g, out, x, slope: (where(x > 0.0, g, g * slope), 0.0))
-
-
-class ELU(Function):
-    skip_zero = True
-    forward = staticmethod(lambda x, alpha: where(x > 0.0, x, alpha * expm1(x)))
-    backward = staticmethod(lambda g, out, x, alpha: (where(x <= 0.0, g * (alpha * exp(x)), g), 0.0))
-
-
-class Softplus(Function):
-    """ln(1 + e^x), which returns x above 20, as PyTorch does;  ∂/∂x = σ(x)."""
-
-    skip_zero = True
-    forward = staticmethod(lambda x: where(x > 20.0, x, log1p(exp(x))))
-    backward = staticmethod(lambda g, out, x: (where(x > 20.0, g, g * sigmoid(x)),))
-
-
 # --------------------------------------------------------------------------------------------------------
 # The Value node
 # --------------------------------------------------------------------------------------------------------
+
+
+def _operator(fn: type[Function], reflected: bool = False) -> Callable[[Value, Value | Number], Value]:
+    """The Value operator that applies fn to (self, other), or to (other, self) when reflected (2 * x)."""
+    if reflected:
+        return lambda self, other: _binary(fn, other, self)
+    return lambda self, other: _binary(fn, self, other)
+
+
+def _comparison(compare: Callable[[float, float], bool]) -> Callable[[Value, Value | Number], bool]:
+    return lambda self, other: compare(self._data, _number(other))
+
+
+def _method(fn: type[Function]) -> Callable[[Value], Value]:
+    """The Value method that applies fn to self (x.exp()), documented by fn's docstring."""
+
+    def method(self: Value) -> Value:
+        return _unary(fn, self)
+
+    method.__doc__ = fn.__doc__
+    return method
 
 
 class Value:
@@ -322,91 +270,23 @@ class Value:
     # Comparisons look at the numbers and return plain bools, so `max(a, b)` and `sorted` work; the value
     # they pick keeps its place in the graph, so the gradient flows to the winner. `==` and hashing stay
     # identity-based: Values are nodes, and sets and dicts of nodes must work.
-    def __lt__(self, other: Value | Number) -> bool:
-        return self.data < _number(other)
-
-    def __le__(self, other: Value | Number) -> bool:
-        return self.data <= _number(other)
-
-    def __gt__(self, other: Value | Number) -> bool:
-        return self.data > _number(other)
-
-    def __ge__(self, other: Value | Number) -> bool:
-        return self.data >= _number(other)
+    __lt__, __le__ = _comparison(operator.lt), _comparison(operator.le)
+    __gt__, __ge__ = _comparison(operator.gt), _comparison(operator.ge)
 
     # --- arithmetic: each operator applies its op from the table above ---
-    def __add__(self, other: Value | Number) -> Value:
-        return _binary(Add, self, other)
-
-    def __radd__(self, other: Number) -> Value:
-        return _binary(Add, other, self)
-
-    def __sub__(self, other: Value | Number) -> Value:
-        return _binary(Sub, self, other)
-
-    def __rsub__(self, other: Number) -> Value:
-        return _binary(Sub, other, self)
-
-    def __mul__(self, other: Value | Number) -> Value:
-        return _binary(Mul, self, other)
-
-    def __rmul__(self, other: Number) -> Value:
-        return _binary(Mul, other, self)
-
-    def __truediv__(self, other: Value | Number) -> Value:
-        return _binary(Div, self, other)
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return _binary(ScalarDiv, other, self)
+    __add__, __radd__ = _operator(Add), _operator(Add, reflected=True)
+    __sub__, __rsub__ = _operator(Sub), _operator(Sub, reflected=True)
+    __mul__, __rmul__ = _operator(Mul), _operator(Mul, reflected=True)
+    __truediv__, __rtruediv__ = _operator(Div), _operator(ScalarDiv, reflected=True)
+    __rpow__ = _operator(Pow, reflected=True)
 
     def __pow__(self, other: Value | Number) -> Value:
         return _binary(Pow if isinstance(other, Value) else PowScalar, self, other)
 
-    def __rpow__(self, other: Number) -> Value:
-        return _binary(Pow, other, self)
-
-    def __neg__(self) -> Value:
-        return _unary(Neg, self)
-
-    def __abs__(self) -> Value:
-        return _unary(Abs, self)
-
-    # --- functions ---
-    def exp(self) -> Value:
-        """e^x;  d/dx = e^x."""
-        return _unary(Exp, self)
-
-    def log(self) -> Value:
-        """ln x;  d/dx = 1/x.  log(0) = -inf, log(negative) = nan."""
-        return _unary(Log, self)
-
-    def log1p(self) -> Value:
-        """ln(1 + x);  d/dx = 1/(1 + x). Exact for tiny x, where log(1 + x) loses digits."""
-        return _unary(Log1p, self)
-
-    def sqrt(self) -> Value:
-        """√x;  d/dx = 1/(2√x)."""
-        return _unary(Sqrt, self)
-
-    def sin(self) -> Value:
-        """sin x;  d/dx = cos x."""
-        return _unary(Sin, self)
-
-    def cos(self) -> Value:
-        """cos x;  d/dx = -sin x."""
-        return _unary(Cos, self)
-
-    def tanh(self) -> Value:
-        """tanh x;  d/dx = 1 - tanh² x."""
-        return _unary(Tanh, self)
-
-    def sigmoid(self) -> Value:
-        """σ(x) = 1/(1 + e^-x);  d/dx = σ(x)(1 - σ(x)). Stable for large |x|."""
-        return _unary(Sigmoid, self)
-
-    def relu(self) -> Value:
-        """max(0, x);  d/dx = 1 if x > 0 else 0."""
-        return _unary(ReLU, self)
+    # --- functions: each applies its op; the op's docstring is the method's ---
+    __neg__, __abs__, exp, log, log1p = _method(Neg), _method(Abs), _method(Exp), _method(Log), _method(Log1p)
+    sqrt, sin, cos, tanh, sigmoid = _method(Sqrt), _method(Sin), _method(Cos), _method(Tanh), _method(Sigmoid)
+    relu, softplus = _method(ReLU), _method(Softplus)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope."""
@@ -415,10 +295,6 @@ class Value:
     def elu(self, alpha: float = 1.0) -> Value:
         """x if x > 0 else α(e^x - 1);  d/dx = 1 if x > 0 else α·e^x."""
         return _unary(ELU, self, _constant(alpha, "alpha"))
-
-    def softplus(self) -> Value:
-        """ln(1 + e^x);  d/dx = σ(x). Returns x above 20, like PyTorch."""
-        return _unary(Softplus, self)
 
     # --- graph ---
     def backward(self, grad: Value | Number = 1.0, create_graph: bool = False) -> None:
@@ -457,24 +333,17 @@ def _constant(x: object, name: str) -> float:
     return float(x)  # type: ignore[arg-type]
 
 
-def _operand(x: object) -> tuple[Any, float] | None:
-    """(x as a node keeps it, its number): a Value as it is, a plain number as a float; None for other types."""
-    if isinstance(x, Value):
-        return x, x._data
-    if _is_number(x):
-        return float(x), float(x)  # type: ignore[arg-type]
-    return None
-
-
 def _binary(fn: type[Function], a: Any, b: Any) -> Any:
     """fn(a, b) where one side may be a plain number; NotImplemented for other types (Python's protocol).
-
     The operators take this path rather than fn.apply, whose general checks cost a mul as much again."""
-    a_arg, b_arg = _operand(a), _operand(b)
-    if a_arg is None or b_arg is None:
+    if not isinstance(a, Value):
+        a = float(a) if _is_number(a) else None
+    elif not isinstance(b, Value):
+        b = float(b) if _is_number(b) else None
+    if a is None or b is None:
         return NotImplemented
-    numbers = (a_arg[1], b_arg[1])
-    return _node(fn, (a_arg[0], b_arg[0]), numbers, fn.forward(*numbers))
+    numbers = (a if type(a) is float else a._data, b if type(b) is float else b._data)
+    return _node(fn, (a, b), numbers, fn.forward(*numbers))
 
 
 def _unary(fn: type[Function], x: Value, *constants: float) -> Value:
@@ -531,5 +400,5 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
             elif not allow_unused:
                 raise ValueError(f"input {i} ({x!r}) is not part of the outputs' graph, so it has no gradient; "
                                  "pass allow_unused=True to get None for it")  # fmt: skip
-        answer.append(Value(g) if type(g) is float else g)
+        answer.append(Value(g) if type(g) is float else g)  # type: ignore[arg-type]
     return tuple(answer)
