@@ -4,20 +4,27 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench dot clean
+.PHONY: demo test lint bench dist dot clean
 
 demo: $(STAMP) dot
 	$(PY) -m nn.demo
 
+# ruff, then every test; the packaging tests keep to one worker (they share one build of the wheel).
 test: $(STAMP) dot
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# The sdist and the wheel in dist/, checked by twine as PyPI would.
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
 
 # The virtual environment, rebuilt whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -31,4 +38,4 @@ dot:
 	@bash scripts/ensure-dot.sh
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks
+	rm -rf $(VENV) out dist build .pytest_cache .hypothesis .benchmarks
