@@ -4,14 +4,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench dist dot clean
+.PHONY: demo test lint bench docs dist dot clean
 
 demo: $(STAMP) dot
 	$(PY) -m nn.demo
 
-# ruff, then every test; the packaging tests keep to one worker (they share one build of the wheel).
+# ruff, the documentation site (strict: a broken link or reference fails), then every test; the packaging
+# tests keep to one worker (they share one build of the wheel).
 test: $(STAMP) dot
 	$(PY) -m ruff check .
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
@@ -19,6 +21,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# The documentation site in site/: API reference from the docstrings, the notebooks (never executed) as pages.
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 # The sdist and the wheel in dist/, checked by twine as PyPI would.
 dist: $(STAMP)
@@ -30,7 +36,7 @@ dist: $(STAMP)
 $(STAMP): pyproject.toml
 	@bash scripts/ensure-venv.sh $(PYTHON) $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,bench,notebooks]"
+	$(PY) -m pip install --quiet -e ".[test,bench,notebooks,docs]"
 	touch $(STAMP)
 
 # Graphviz's `dot` renders the computation graphs; it is a system program, not a Python package.
@@ -38,4 +44,4 @@ dot:
 	@bash scripts/ensure-dot.sh
 
 clean:
-	rm -rf $(VENV) out dist build .pytest_cache .hypothesis .benchmarks
+	rm -rf $(VENV) out site dist build .pytest_cache .hypothesis .benchmarks

@@ -123,7 +123,7 @@ def test_the_wheel_metadata_names_the_license_the_readme_the_dependencies_and_th
     assert set(metadata.get_all("Classifier")) == set(project["classifiers"])
     unconditional = [r for r in metadata.get_all("Requires-Dist") if "extra ==" not in r]
     assert {r.split(">")[0] for r in unconditional} == RUNTIME_DEPENDENCIES
-    assert {"test", "demo", "notebooks", "bench"} <= set(metadata.get_all("Provides-Extra"))
+    assert {"test", "demo", "docs", "notebooks", "bench"} <= set(metadata.get_all("Provides-Extra"))
     assert "chaingrad = nn.demo:main" in entry_points
 
 
