@@ -4,17 +4,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs dist dot clean
+.PHONY: demo test lint bench docs dist dot chromium clean
 
 demo: $(STAMP) dot
 	$(PY) -m nn.demo
 
-# ruff, the documentation site (strict: a broken link or reference fails), then every test; the packaging
-# tests keep to one worker (they share one build of the wheel).
-test: $(STAMP) dot
+# ruff, the documentation site (strict: a broken link or reference fails), then every test. The browser test
+# reads the site just built (CHAINGRAD_SITE); the packaging and browser tests each keep to one worker.
+test: $(STAMP) dot chromium
 	$(PY) -m ruff check .
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
-	$(PY) -m pytest -n 2 --dist loadgroup -q
+	CHAINGRAD_SITE=site $(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -42,6 +42,10 @@ $(STAMP): pyproject.toml
 # Graphviz's `dot` renders the computation graphs; it is a system program, not a Python package.
 dot:
 	@bash scripts/ensure-dot.sh
+
+# Chromium, headless, is the browser of tests/test_docs_site.py: a system program, installed like `dot`.
+chromium:
+	@bash scripts/ensure-chromium.sh
 
 clean:
 	rm -rf $(VENV) out site dist build .pytest_cache .hypothesis .benchmarks
