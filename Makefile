@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs dist dot chromium clean
+.PHONY: demo test lint bench docs dist typecheck dot chromium clean
 
 demo: $(STAMP) dot
 	$(PY) -m nn.demo
@@ -32,6 +32,10 @@ dist: $(STAMP)
 	$(PY) -m build --outdir dist .
 	$(PY) -m twine check --strict dist/*
 
+# Not part of `make test` yet: the engine is being rewritten.
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
 # The virtual environment, rebuilt whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
 	@bash scripts/ensure-venv.sh $(PYTHON) $(VENV)
@@ -48,4 +52,4 @@ chromium:
 	@bash scripts/ensure-chromium.sh
 
 clean:
-	rm -rf $(VENV) out site dist build .pytest_cache .hypothesis .benchmarks
+	rm -rf $(VENV) out site dist build .pytest_cache .hypothesis .benchmarks .mypy_cache
