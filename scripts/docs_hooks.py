@@ -8,9 +8,11 @@ A notebook page's table of contents is rebuilt from the headings on the page: mk
 from heading names, so a heading that is only code (nn.Neuron in backticks) became an empty entry linking to an
 anchor that does not exist.
 
-The notebook pages load MathJax 2 from `assets/mathjax/` of the site (mkdocs.yml's `custom_mathjax_url`): its
-files come from the jupyter-server-mathjax package (the `docs` extra), copied in after the build, so the
-formulas render with no network.
+The notebook pages load MathJax 3 from `assets/mathjax/` of the site (mkdocs.yml's `custom_mathjax_url`): its
+files come from the django-static-mathjax package (the `docs` extra, a copy of MathJax's build with no
+dependencies), copied in after the build, so the formulas render with no network. mkdocs-jupyter's template
+configures MathJax 2, which MathJax 3 ignores, so each notebook page gets MathJax 3's configuration, with the
+same `$...$` and `$$...$$` delimiters, right before the script.
 """
 
 from __future__ import annotations
@@ -25,6 +27,17 @@ from mkdocs.structure.toc import get_toc
 
 MARKER = re.compile(r"^<!-- README: (?P<heading>.+?) -->$", re.MULTILINE)
 MATHJAX_DIR = "assets/mathjax"  # inside the site; mkdocs.yml's custom_mathjax_url points here
+MATHJAX_SCRIPT = re.compile(r'<script src="[^"]*assets/mathjax/tex-chtml\.js">')
+MATHJAX_CONFIG = r"""<script>
+window.MathJax = {
+  tex: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+        processEscapes: true, processEnvironments: true, tags: "ams"}
+};
+</script>
+"""
+# MathJax's own build, less what tex-chtml.js never loads: the SVG and MathML bundles and the speech engine.
+MATHJAX_UNUSED = ("sre", "svg", "svg.js", "mml-*.js", "tex-mml-*.js", "tex-svg*.js", "tex-chtml-full*.js",
+                  "node-main.js")  # fmt: skip
 
 
 def readme_sections(text: str) -> dict[str, str]:
@@ -96,20 +109,23 @@ def notebook_toc_tokens(html: str) -> list[dict[str, Any]]:
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
-    """Give a notebook page the table of contents of the headings it really has."""
+    """Give a notebook page the table of contents of the headings it really has, and MathJax 3's settings."""
     if page.file.src_uri.endswith(".ipynb"):
         page.toc = get_toc(notebook_toc_tokens(html))
+        html = MATHJAX_SCRIPT.sub(lambda m: MATHJAX_CONFIG + m.group(0), html, count=1)
     return html
 
 
 def on_post_build(config: Any) -> None:
-    """Copy MathJax 2 into the site, where the notebook pages look for it."""
+    """Copy MathJax 3 into the site, where the notebook pages look for it."""
     try:
-        import jupyter_server_mathjax
+        import mathjax  # the django-static-mathjax package: MathJax's files, no code of its own to run
     except ImportError as err:
-        raise PluginError("the notebook pages need MathJax from the jupyter-server-mathjax package: "
+        raise PluginError("the notebook pages need MathJax from the django-static-mathjax package: "
                           "pip install -e \".[docs]\"") from err  # fmt: skip
-    static = Path(jupyter_server_mathjax.__file__).parent / "static"
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    if not (es5 / "tex-chtml.js").is_file():
+        raise PluginError(f"no MathJax 3 build at {es5} (tex-chtml.js is missing)")
     target = Path(config["site_dir"]) / MATHJAX_DIR
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(static, target)
+    shutil.copytree(es5, target, ignore=shutil.ignore_patterns(*MATHJAX_UNUSED))
