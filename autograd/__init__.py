@@ -8,11 +8,15 @@
     7.0
 """
 
+from importlib.metadata import version as _version
+
 from autograd.check import GradcheckError, gradcheck
 from autograd.draw import draw_dot as draw_dot
 from autograd.functional import dot, is_batch, linear, log_softmax, logsumexp, mean, softmax, sum
 from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.value import Function, Value, grad
+
+__version__ = _version("chaingrad")
 
 __all__ = [
     "Value",

@@ -199,16 +199,6 @@ def _comparison(compare: Callable[[float, float], bool]) -> Callable[[Value, Val
     return lambda self, other: compare(self._data, _number(other))
 
 
-def _method(fn: type[Function]) -> Callable[[Value], Value]:
-    """The Value method that applies fn to self (x.exp()), documented by fn's docstring."""
-
-    def method(self: Value) -> Value:
-        return _unary(fn, self)
-
-    method.__doc__ = fn.__doc__
-    return method
-
-
 class Value:
     """A scalar in a computation graph.
 
@@ -283,10 +273,52 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         return _binary(Pow if isinstance(other, Value) else PowScalar, self, other)
 
-    # --- functions: each applies its op; the op's docstring is the method's ---
-    __neg__, __abs__, exp, log, log1p = _method(Neg), _method(Abs), _method(Exp), _method(Log), _method(Log1p)
-    sqrt, sin, cos, tanh, sigmoid = _method(Sqrt), _method(Sin), _method(Cos), _method(Tanh), _method(Sigmoid)
-    relu, softplus = _method(ReLU), _method(Softplus)
+    def __neg__(self) -> Value:
+        return _unary(Neg, self)
+
+    def __abs__(self) -> Value:
+        return _unary(Abs, self)
+
+    # --- functions: each applies its op from the table ---
+    def exp(self) -> Value:
+        """e^x;  d/dx = e^x."""
+        return _unary(Exp, self)
+
+    def log(self) -> Value:
+        """ln x;  d/dx = 1/x.  log(0) = -inf, log(negative) = nan."""
+        return _unary(Log, self)
+
+    def log1p(self) -> Value:
+        """ln(1 + x), exact for tiny x;  d/dx = 1/(1 + x)."""
+        return _unary(Log1p, self)
+
+    def sqrt(self) -> Value:
+        """√x;  d/dx = 1/(2√x)."""
+        return _unary(Sqrt, self)
+
+    def sin(self) -> Value:
+        """sin x;  d/dx = cos x."""
+        return _unary(Sin, self)
+
+    def cos(self) -> Value:
+        """cos x;  d/dx = -sin x."""
+        return _unary(Cos, self)
+
+    def tanh(self) -> Value:
+        """tanh x;  d/dx = 1 - tanh² x."""
+        return _unary(Tanh, self)
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1/(1 + e^-x), stable for large |x|;  d/dx = σ(x)(1 - σ(x))."""
+        return _unary(Sigmoid, self)
+
+    def relu(self) -> Value:
+        """max(0, x);  d/dx = 1 if x > 0 else 0."""
+        return _unary(ReLU, self)
+
+    def softplus(self) -> Value:
+        """ln(1 + e^x), x itself above 20 as in PyTorch;  d/dx = σ(x)."""
+        return _unary(Softplus, self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope."""
