@@ -1,8 +1,9 @@
 """Optimizers turn each parameter's gradient into an update; schedules change the learning rate over time.
 
 Every update rule follows PyTorch's ``torch.optim`` step for step, so a parameter trained here and the same
-parameter trained by PyTorch (float64) stay equal to rounding error. A parameter is any object with float
-attributes ``data`` (its value) and ``grad`` (d loss / d value), in practice an ``autograd.Value``.
+parameter trained by PyTorch (float64) stay equal to rounding error. A parameter is a leaf ``autograd.Value``
+(one no operation made: an input or a weight), listed once: its ``data`` is the number an update moves, and
+its ``grad`` (d loss / d value) any real number, a Python float or a NumPy scalar alike.
 
 Typical loop (the schedule is stepped after the optimizer, as in PyTorch)::
 
@@ -22,6 +23,8 @@ import math
 import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from autograd import Value
 
 __all__ = [
     "Optimizer",
@@ -87,12 +90,43 @@ def _betas(betas: Any) -> tuple[float, float]:
 
 
 def _grad_as_float(grad: Any, index: int) -> float:
-    """A gradient that is not a float (an int, or a ``Value`` left by ``create_graph=True``) as a float."""
-    if grad is None:
-        raise TypeError(f"parameter {index} has grad None; call backward() before step()")
-    if hasattr(grad, "data"):  # a Value: its number is in .data
-        grad = grad.data
+    """A gradient that is not a float as a float: an int, a NumPy scalar, or a ``Value`` left by
+    ``create_graph=True`` (its number). Anything else is a TypeError naming the parameter."""
+    if isinstance(grad, Value):
+        return grad.data
+    if isinstance(grad, bool) or not isinstance(grad, numbers.Real):
+        hint = "; call backward() before step()" if grad is None else ""
+        raise TypeError(f"parameter {index} has grad {grad!r} of type {type(grad).__name__}: "
+                        f"a grad must be a real number{hint}")  # fmt: skip
     return float(grad)
+
+
+def _check_params(params: Any) -> list[Value]:
+    """The parameters as a list, each a leaf Value and none listed twice; else TypeError or ValueError.
+
+    A duplicate would be stepped twice per step(), and a non-leaf (the result of an operation) is recomputed
+    from its parents, so an update to it would be lost: PyTorch refuses both too.
+    """
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+        raise TypeError(
+            f"params must be an iterable of parameters (e.g. model.parameters()), got {type(params).__name__}"
+        )
+    params = list(params)
+    if not params:
+        raise ValueError("optimizer got an empty parameter list")
+    first_index: dict[int, int] = {}  # id(parameter) -> where it first appears (Values hash by identity)
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"parameter {i} is a {type(p).__name__} ({p!r}), not an autograd.Value; "
+                            f"pass model.parameters() or a list of Values")  # fmt: skip
+        if p.parents:
+            raise ValueError(f"can't optimize a non-leaf Value: parameter {i} ({p!r}) was made by {p.op!r}, so "
+                             f"an update to it would be lost; optimize the Values it was computed from")  # fmt: skip
+        if id(p) in first_index:
+            raise ValueError(f"duplicate parameters: parameter {i} ({p!r}) is the same Value as parameter "
+                             f"{first_index[id(p)]}, and would be stepped twice per step(); list it once")  # fmt: skip
+        first_index[id(p)] = i
+    return params
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -110,21 +144,8 @@ class Optimizer:
     _hyper_names: tuple[str, ...] = ("lr",)
     _state_names: tuple[str, ...] = ()
 
-    def __init__(self, params: Iterable[Any], lr: float) -> None:
-        if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
-            raise TypeError(
-                f"params must be an iterable of parameters (e.g. model.parameters()), "
-                f"got {type(params).__name__}"
-            )
-        self.params: list[Any] = list(params)
-        if not self.params:
-            raise ValueError("optimizer got an empty parameter list")
-        for i, p in enumerate(self.params):
-            if not (hasattr(p, "data") and hasattr(p, "grad")):
-                raise TypeError(
-                    f"parameter {i} ({type(p).__name__}) has no .data and .grad; "
-                    f"parameters must be Values (or objects with float .data and .grad)"
-                )
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
+        self.params: list[Value] = _check_params(params)
         self.lr: float = _lr(lr)
         self.step_count: int = 0  # how many times step() has run (PyTorch's state["step"])
         for name in self._state_names:
@@ -180,13 +201,13 @@ class Optimizer:
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         expected_keys = {"type", "hyper_parameters", "step_count", "state"}
         if set(state_dict) != expected_keys:
-            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {sorted(state_dict)}")
+            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {sorted(state_dict, key=repr)}")
         if state_dict["type"] != kind:
             raise ValueError(f"state_dict is for a {state_dict['type']!r} optimizer, not {kind!r}")
 
         hyper = state_dict["hyper_parameters"]
         if not isinstance(hyper, dict) or set(hyper) != set(self._hyper_names):
-            got = sorted(hyper) if isinstance(hyper, dict) else hyper
+            got = sorted(hyper, key=repr) if isinstance(hyper, dict) else hyper
             raise ValueError(f"{kind} hyper_parameters must have keys {sorted(self._hyper_names)}, got {got}")
         # A schedule may legitimately have driven lr to 0 (cosine to eta_min=0), so the saved lr only has to
         # be >= 0; the other hyper-parameters are checked by building a fresh optimizer from them.
@@ -195,9 +216,9 @@ class Optimizer:
         fresh.lr = lr
 
         step_count = state_dict["step_count"]
-        if isinstance(step_count, bool) or not isinstance(step_count, int) or step_count < 0:
+        if isinstance(step_count, bool) or not isinstance(step_count, numbers.Integral) or step_count < 0:
             raise ValueError(f"step_count must be an int >= 0, got {step_count!r}")
-        fresh.step_count = step_count
+        fresh.step_count = int(step_count)
 
         states = state_dict["state"]
         if not isinstance(states, list) or len(states) != len(self.params):
@@ -236,7 +257,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
@@ -288,7 +309,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -336,7 +357,7 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -360,7 +381,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
@@ -410,7 +431,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
@@ -494,7 +515,7 @@ class LRScheduler:
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         expected_keys = {"type", "hyper_parameters", "last_epoch", "base_lrs", "last_lr"}
         if set(state_dict) != expected_keys:
-            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {sorted(state_dict)}")
+            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {sorted(state_dict, key=repr)}")
         if state_dict["type"] != kind:
             raise ValueError(f"state_dict is for a {state_dict['type']!r} scheduler, not {kind!r}")
         hyper = state_dict["hyper_parameters"]
@@ -503,7 +524,7 @@ class LRScheduler:
                 f"{kind} hyper_parameters must have keys {sorted(self._hyper_names)}, got {hyper!r}"
             )
         last_epoch = state_dict["last_epoch"]
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < 0:
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) or last_epoch < 0:
             raise ValueError(f"last_epoch must be an int >= 0, got {last_epoch!r}")
         lrs = {}
         for key in ("base_lrs", "last_lr"):
@@ -512,25 +533,17 @@ class LRScheduler:
                 raise ValueError(f"{key} must be a list with one learning rate, got {value!r}")
             lrs[key] = [_non_negative(key, value[0])]
         # Check the hyper-parameters by building a fresh schedule on a throw-away optimizer.
-        probe = SGD([_Slot()], lr=1.0)
+        probe = SGD([Value(0.0)], lr=1.0)
         checked = type(self)(probe, **hyper)
         for name in self._hyper_names:
             setattr(self, name, getattr(checked, name))
-        self.last_epoch = last_epoch
+        self.last_epoch = int(last_epoch)
         self.base_lrs = lrs["base_lrs"]
         self._last_lr = lrs["last_lr"]
 
     def __repr__(self) -> str:
         args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyper_names)
         return f"{type(self).__name__}({args}, last_epoch={self.last_epoch})"
-
-
-class _Slot:
-    """A stand-in parameter, used only to validate a scheduler's saved hyper-parameters."""
-
-    def __init__(self) -> None:
-        self.data = 0.0
-        self.grad = 0.0
 
 
 class StepLR(LRScheduler):
