@@ -8,6 +8,7 @@ holding `self.layers = [Layer, ...]` has `layers.0.neurons.3.w.1`, PyTorch's dot
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -19,6 +20,18 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+
+def _number(name: str, x: Any) -> float:
+    """A state_dict entry that is not a float, as one: an int, a NumPy number (as Value() takes), a Value's data."""
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"state_dict[{name!r}] must be a number, got {type(x).__name__}: {x!r}")
+    try:
+        return float(x)
+    except OverflowError:  # an int beyond the floats: 10**400
+        raise ValueError(f"state_dict[{name!r}] is an integer too large for a float") from None
 
 
 class Module:
@@ -132,7 +145,7 @@ class Module:
         model is left exactly as it was.
 
         strict=True: the keys must match exactly (RuntimeError naming the missing and unexpected keys).
-        A value that is not a real number: TypeError naming its key.
+        A value that is not a real number (int, float, or NumPy's; not a bool): TypeError naming its key.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict() takes a dict of name -> number, got {type(state_dict).__name__}")
@@ -150,11 +163,7 @@ class Module:
         for name, p in params.items():
             if name in state_dict:
                 x = state_dict[name]
-                if isinstance(x, Value):
-                    x = x.data
-                if isinstance(x, bool) or not isinstance(x, (int, float)):
-                    raise TypeError(f"state_dict[{name!r}] must be a number, got {type(x).__name__}: {x!r}")
-                updates.append((p, float(x)))
+                updates.append((p, x if type(x) is float else _number(name, x)))
         for p, x in updates:  # only now that every entry is known to be good
             p.data = x
         return IncompatibleKeys(missing, unexpected)
