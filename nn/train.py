@@ -14,10 +14,8 @@ mini-batch of every epoch, steps the learning-rate schedule once per epoch, and 
 
 from __future__ import annotations
 
-import gc
 import importlib.util
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +24,7 @@ from autograd import Value
 from nn import functional as F
 from nn import optim
 from nn.checks import check_bool, check_int, generator
+from nn.collector import cycle_collector_paused
 from nn.data import DataLoader
 from nn.module import Module
 
@@ -247,26 +246,6 @@ def _mean_loss(loss_fn: LossFn, outputs: list[Any], targets: list[Any]) -> float
     return float(getattr(value, "data", value))
 
 
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector during one training step, then restore it as it was.
-
-    A step builds thousands of nodes that stay alive until the step ends, and the collector keeps scanning
-    them. It can never find anything there: a node refers only to its parents, so a graph has no reference
-    cycles (tests/test_engine_semantics.py checks it) and is freed by reference counting when the step ends.
-    Measured on micrograd's demo step, the scans were about a fifth of the time. The step must drop its
-    graph before the block ends: the collector counts the objects made while it was paused, and scans
-    whatever of them is still alive at the first allocation after it is back.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def fit(
     model: Module,
     X: Sequence[Any],
@@ -346,7 +325,7 @@ def fit(
             history.lr.append(optimizer.lr)
             total_loss, correct, seen = 0.0, 0, 0
             for X_batch, y_batch in loader:
-                with _cycle_collector_paused():
+                with cycle_collector_paused():  # a step's graph has no cycles to find: nn/collector.py
                     outputs = _outputs(model, X_batch)
                     batch_loss = loss_fn(outputs, y_batch)
                     if regularization is not None:

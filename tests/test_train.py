@@ -410,3 +410,89 @@ def test_fit_frees_each_steps_graph_before_the_cycle_collector_is_back_so_it_nev
     finally:
         gc.callbacks.remove(record)
     assert not any(scanned_nodes), scanned_nodes
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the cycle collector's pause, across threads
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_pause_ending_in_one_thread_leaves_the_collector_off_while_another_threads_pause_is_open() -> None:
+    import gc
+    import threading
+
+    from nn.collector import cycle_collector_paused
+
+    a_in, b_in, a_out, b_may_leave = (threading.Event() for _ in range(4))
+    seen: dict[str, bool] = {}
+
+    def a() -> None:
+        with cycle_collector_paused():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait(10)
+        with cycle_collector_paused():
+            b_in.set()
+            a_out.wait(10)
+            seen["inside b after a left"] = gc.isenabled()  # each pause restoring on its own made this True
+            b_may_leave.wait(10)
+
+    gc.enable()
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    a_out.wait(10)
+    b_may_leave.set()
+    for t in threads:
+        t.join(10)
+    assert seen == {"inside b after a left": False}
+    assert gc.isenabled()
+
+
+def test_pauses_leave_a_collector_that_was_off_off() -> None:
+    import gc
+
+    from nn.collector import cycle_collector_paused
+
+    gc.disable()
+    try:
+        with cycle_collector_paused():
+            with cycle_collector_paused():
+                assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_fit_in_several_threads_never_runs_a_step_with_the_collector_on_and_turns_it_back_on_at_the_end() -> None:
+    import gc
+    import threading
+
+    X, y = nn.make_moons(40, noise=0.1, seed=3)
+    on_during_a_step: list[bool] = []
+    errors: list[BaseException] = []
+
+    def watched_loss(outputs, targets):  # runs inside each step's pause
+        on_during_a_step.append(gc.isenabled())
+        return nn.functional.hinge_loss([o for o in outputs], [2.0 * t - 1.0 for t in targets])
+
+    def train(seed: int) -> None:
+        try:
+            model = MLP(2, [8, 1], seed=seed)
+            fit(model, X, y, loss=watched_loss, optimizer=optim.SGD(model.parameters(), lr=0.05),
+                epochs=15, batch_size=8, progress=False, seed=seed)  # fmt: skip
+        except BaseException as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(e)
+
+    gc.enable()
+    threads = [threading.Thread(target=train, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len(on_during_a_step) == 4 * 15 * 5 and not any(on_during_a_step)
+    assert gc.isenabled()
