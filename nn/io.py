@@ -10,32 +10,71 @@ Weights round-trip exactly: JSON stores each float as its shortest repr, which P
 float. Non-finite weights (nan, inf) are refused with a ValueError on saving: they mean training diverged,
 and standard JSON has no way to write them. Loading refuses them too (Python's json would accept `NaN` or
 `1e999`), so a loaded model always holds finite numbers.
+
+Loading checks the file before it builds anything: a config whose sizes make far more parameters than the
+file holds weights is refused at once, so a small file cannot ask for a model of a hundred million weights.
+Anything wrong with a file is a ValueError naming it and the problem.
+
+This module knows the file format, not the models: a model class joins by decorating itself with
+`@register_architecture` (as nn.layers does for MLP), so nn.io imports no other part of nn but the collector
+switch (nn/collector.py).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
 import uuid
-from collections.abc import Callable
-from typing import Any, TextIO
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TextIO, TypeVar
 
-from nn.layers import MLP
-from nn.module import Module
+from nn.collector import cycle_collector_paused
 
 FORMAT = "chaingrad"
 VERSION = 1
-
-# Class name written in the file -> the class that rebuilds it from its config.
-ARCHITECTURES: dict[str, type[Module]] = {"MLP": MLP}
 
 _FIELDS = ("format", "version", "architecture", "state_dict")
 
 PathLike = str | os.PathLike
 
 
-def _document(model: Module) -> dict[str, Any]:
+class Model(Protocol):
+    """What nn.io needs of a model (an nn.Module with a config): its config, its numbers, and setters for them."""
+
+    config: dict[str, Any]
+
+    def state_dict(self) -> dict[str, float]: ...
+    def load_state_dict(self, state_dict: Mapping[str, float], strict: bool = True) -> Any: ...
+    def named_parameters(self) -> list[tuple[str, Any]]: ...
+
+
+ModelClass = TypeVar("ModelClass", bound=type)
+
+# Class name written in the file -> the class that rebuilds it from its config (filled by register_architecture).
+ARCHITECTURES: dict[str, type] = {}
+
+
+def register_architecture(cls: ModelClass) -> ModelClass:
+    """Class decorator: nn.load may rebuild `cls` by name, as cls(**config).
+
+    The class keeps `self.config` (its constructor's keyword arguments, plain JSON values) and has a static
+    `num_parameters_for(config)`, its parameter count from the config alone, so loading can check a file's
+    sizes against its weights before building anything.
+    """
+    if not callable(getattr(cls, "num_parameters_for", None)):
+        raise TypeError(f"{cls.__name__} needs a static num_parameters_for(config) to be loadable by name")
+    ARCHITECTURES[cls.__name__] = cls
+    return cls
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _document(model: Model) -> dict[str, Any]:
     """The JSON-ready description of model, after checking it can be saved and read back."""
     name = type(model).__name__
     if ARCHITECTURES.get(name) is not type(model) or not isinstance(getattr(model, "config", None), dict):
@@ -55,7 +94,7 @@ def _document(model: Module) -> dict[str, Any]:
     }
 
 
-def save(model: Module, path: PathLike) -> None:
+def save(model: Model, path: PathLike) -> None:
     """Write model (architecture + weights) to path as JSON, atomically: the old file stays until the new one is whole.
 
     The text goes to a temporary file in the same directory, is flushed to disk, then renamed over `path` in
@@ -95,19 +134,31 @@ def write_atomically(path: PathLike, write: Callable[[TextIO], None]) -> None:
         raise
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------------------
+
+
 def _refuse_constant(token: str) -> float:
     raise ValueError(f"non-finite number {token} in the file; saved models hold finite weights only")
 
 
 def _read_document(path: str) -> dict[str, Any]:
     """The file's JSON object, or a ValueError saying why it is not one."""
-    with open(path, encoding="utf-8") as f:  # a missing file raises FileNotFoundError here
-        text = f.read()
+    with open(path, "rb") as f:  # a missing file raises FileNotFoundError here
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path} is not UTF-8 text, so not a chaingrad model: byte {e.start} is "
+                         f"{raw[e.start:e.start + 1]!r} ({e.reason})") from None  # fmt: skip
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as e:
         raise ValueError(f"{path} is not valid JSON (corrupt or truncated?): {e}") from None
-    except ValueError as e:
+    except RecursionError:
+        raise ValueError(f"{path}: the JSON is nested too deeply to be a chaingrad model") from None
+    except ValueError as e:  # a non-finite constant, or an integer with too many digits
         raise ValueError(f"{path}: {e}") from None
     if not isinstance(document, dict):
         kind = type(document).__name__
@@ -128,48 +179,97 @@ def _check_header(document: dict[str, Any], path: str) -> None:
         raise ValueError(f"{path}: missing field(s) {missing}, unexpected field(s) {extra}; expected {list(_FIELDS)}")
 
 
-def _build(architecture: object, path: str) -> Module:
-    """A fresh model of the saved class and config (its weights still the initial ones)."""
+def _weights(state: object, path: str) -> dict[str, float]:
+    """The file's weights as floats, each checked to be a finite number (one pass: linear in their count)."""
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: 'state_dict' must be an object of name -> number, got {type(state).__name__}")
+    weights = {}
+    for k, v in state.items():
+        number = math.nan
+        if type(v) in (int, float):  # not a bool, a string, null, a list...
+            try:
+                number = float(v)
+            except OverflowError:  # an integer beyond the floats: 10**400
+                number = math.inf
+        if not math.isfinite(number):
+            shown = f"an integer of {len(str(v))} digits" if type(v) is int else repr(v)
+            raise ValueError(f"{path}: weight {k!r} must be a finite number, got {shown}")
+        weights[k] = number
+    return weights
+
+
+def _architecture(architecture: object, n_weights: int, path: str) -> tuple[type, dict[str, Any]]:
+    """(the saved class, its config), checked to name a known class whose config could fit n_weights weights.
+
+    Nothing is built here: the parameter count comes from the config's sizes alone. A count that does not match
+    is refused at once when building the model would cost more than reading the file did (over twice as many
+    parameters as weights, plus a thousand); a near miss is left to _load_weights, which names the weights.
+    """
     if not isinstance(architecture, dict) or set(architecture) != {"class", "config"}:
         raise ValueError(f"{path}: 'architecture' must be an object with exactly 'class' and 'config'")
     name, config = architecture["class"], architecture["config"]
-    if name not in ARCHITECTURES:
+    if not isinstance(name, str) or name not in ARCHITECTURES:
         raise ValueError(f"{path}: unknown model class {name!r}; known: {', '.join(ARCHITECTURES)}")
     if not isinstance(config, dict):
         raise ValueError(f"{path}: the {name} config must be an object, got {type(config).__name__}")
+    cls = ARCHITECTURES[name]
     try:
-        return ARCHITECTURES[name](**config)
+        inspect.signature(cls).bind(**config)  # unknown or missing arguments, before any size is read
+        expected = cls.num_parameters_for(config)  # type: ignore[attr-defined]
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{path}: bad {name} config {config!r}: {e}") from None
+        raise ValueError(f"{path}: bad {name} config {_short(config)}: {e}") from None
+    if expected > 2 * n_weights + 1000:
+        raise ValueError(f"{path}: the weights do not fit the architecture: its config {_short(config)} "
+                         f"makes {expected} parameters, the file holds {n_weights} weights; "
+                         f"the model is not built")  # fmt: skip
+    return cls, config
 
 
-def _check_weights(state: object, model: Module, path: str) -> dict[str, float]:
-    """The saved weights, checked to be exactly the model's parameters, each a finite number."""
-    if not isinstance(state, dict):
-        raise ValueError(f"{path}: 'state_dict' must be an object of name -> number, got {type(state).__name__}")
-    names = [name for name, _ in model.named_parameters()]
-    missing = [k for k in names if k not in state]
-    unexpected = [k for k in state if k not in set(names)]
+def _short(value: object, limit: int = 200) -> str:
+    """repr(value), cut to `limit` characters: a file's config may hold a list of a million sizes."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _build(cls: type, config: dict[str, Any], path: str) -> Model:
+    """A fresh model of the saved class and config (its weights still the initial ones)."""
+    try:
+        return cls(**config)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path}: bad {cls.__name__} config {_short(config)}: {e}") from None
+
+
+def _load_weights(weights: dict[str, float], model: Model, path: str) -> None:
+    """Copy the saved weights into the fresh model; their names must be exactly its parameters' names.
+
+    One call of load_state_dict both applies the weights and reports what did not fit (one walk over the
+    parameters, not two). On a mismatch the half-loaded model is thrown away with the error.
+    """
+    skipped = model.load_state_dict(weights, strict=False)
+    missing, unexpected = skipped.missing_keys, skipped.unexpected_keys
     if missing or unexpected:
         raise ValueError(
             f"{path}: the weights do not fit the architecture: missing {len(missing)} {missing[:5]}, "
             f"unexpected {len(unexpected)} {unexpected[:5]}"
         )
-    for k, v in state.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"{path}: weight {k!r} must be a finite number, got {v!r}")
-    return {k: float(v) for k, v in state.items()}
 
 
-def load(path: PathLike) -> Module:
+def load(path: PathLike) -> Any:
     """Read a model written by save(): a new model with the saved architecture and exactly the saved weights.
 
-    A missing file raises FileNotFoundError; anything else wrong with it (not JSON, another format or version,
-    unknown class, bad config, missing or extra weights) raises ValueError saying what, and the file is only read.
+    A missing file raises FileNotFoundError; anything else wrong with it (not UTF-8 or not JSON, another format
+    or version, unknown class, bad config, sizes that do not match the weights, missing or extra weights)
+    raises ValueError naming the file and the problem, before any model is built where the file alone shows
+    it; the file is only read.
     """
     path = os.fspath(path)
-    document = _read_document(path)
-    _check_header(document, path)
-    model = _build(document["architecture"], path)
-    model.load_state_dict(_check_weights(document["state_dict"], model, path))
+    # The parsed file and the model are a few objects per weight, none in a reference cycle: nn/collector.py.
+    with cycle_collector_paused():
+        document = _read_document(path)
+        _check_header(document, path)
+        weights = _weights(document["state_dict"], path)
+        cls, config = _architecture(document["architecture"], len(weights), path)
+        model = _build(cls, config, path)
+        _load_weights(weights, model, path)
+        del document, weights  # freed now, before the collector is back
     return model

@@ -11,6 +11,7 @@ import autograd
 from autograd import Value
 from nn import init as _init
 from nn.checks import check_int, check_real, check_rng, check_seed, describe, generator, is_real
+from nn.io import register_architecture
 from nn.module import Module
 
 Number = int | float
@@ -216,6 +217,7 @@ def _sizes(nin: Any, nouts: Any) -> list[int]:
     return [check_int("nin", nin, 1), *(check_int(f"nouts[{i}]", n, 1) for i, n in enumerate(nouts))]
 
 
+@register_architecture  # nn.load rebuilds an MLP from the config in its file
 class MLP(Module):
     """A multi-layer perceptron: Layers in sequence, each reading the previous one's outputs.
 
@@ -267,6 +269,16 @@ class MLP(Module):
                     outs = [[a + b for a, b in zip(xs, out)] for xs, out in zip(batch, outs)]
             batch = outs
         return _results(batch, single)
+
+    @staticmethod
+    def num_parameters_for(config: dict[str, Any]) -> int:
+        """How many numbers MLP(**config) learns, from its sizes alone: Σ over layers of (n_in + 1)·n_out.
+
+        Nothing is built, so nn.load can compare a file's config with its weights in microseconds before
+        building anything. The sizes are checked as the constructor checks them (TypeError, ValueError).
+        """
+        sizes = _sizes(config.get("nin"), config.get("nouts"))
+        return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
     def extra_repr(self) -> str:
         sizes = " -> ".join(str(n) for n in [self.nin, *(layer.nout for layer in self.layers)])

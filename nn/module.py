@@ -9,10 +9,12 @@ holding `self.layers = [Layer, ...]` has `layers.0.neurons.3.w.1`, PyTorch's dot
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from autograd import Value
+from nn import io
 
 
 class IncompatibleKeys(NamedTuple):
@@ -92,12 +94,21 @@ class Module:
         A parameter reachable twice (a module shared by two attributes) is listed once, under its first
         name, as in PyTorch, so that an optimizer steps it once.
         """
+        # One walk, as parameters() makes it (modules depth first, each one's members in order), naming as it
+        # goes: going through named_modules() would read every module's members twice.
         result, seen = [], set()
-        for prefix, module in self.named_modules():
-            for name, item in module._named_members():
-                if isinstance(item, Value) and item not in seen:
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            prefix, module = stack.pop()
+            children = []
+            for name, i, item in module._members():
+                full = f"{prefix}{name}" if i is None else f"{prefix}{name}.{i}"
+                if isinstance(item, Module):
+                    children.append((f"{full}.", item))
+                elif item not in seen:
                     seen.add(item)
-                    result.append((f"{prefix}.{name}" if prefix else name, item))
+                    result.append((full, item))
+            stack.extend(reversed(children))
         return result
 
     def parameters(self) -> list[Value]:
@@ -189,8 +200,6 @@ class Module:
         """How many numbers the model learns."""
         return len(self.parameters())
 
-    def save(self, path: Any) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write this model's architecture and weights to `path` (a str or Path) as JSON; read back with nn.load."""
-        from nn.io import save  # here, not at the top: nn.io imports the models, which import this module
-
-        save(self, path)
+        io.save(self, path)
