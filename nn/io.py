@@ -26,9 +26,15 @@ import inspect
 import json
 import math
 import os
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TextIO, TypeVar
+
+try:
+    import fcntl  # POSIX advisory locks: a temporary file whose lock is free has lost its writer
+except ImportError:  # Windows: no fcntl, so an abandoned temporary file stays until removed by hand
+    fcntl = None  # type: ignore[assignment]
 
 from nn.collector import cycle_collector_paused
 
@@ -113,25 +119,88 @@ def write_atomically(path: PathLike, write: Callable[[TextIO], None]) -> None:
     """Call write(f) on a new temporary file beside `path`, flush it to disk, then rename it over `path`.
 
     A reader never sees half a file, and on any failure (even Ctrl-C) the temporary file is removed and
-    whatever was at `path` before is untouched.
+    whatever was at `path` before is untouched. A process killed outright (SIGKILL, power cut) cannot clean
+    up: its temporary file stays, and the next write to the same path removes it. The writer holds a lock on
+    its temporary file until the rename, which the system releases when a process dies, so only abandoned
+    ones are removed, never one that another process is still writing.
     """
     path = os.fspath(path)
     directory, filename = os.path.split(os.path.abspath(path))
-    temp = os.path.join(directory, f".{filename}.{uuid.uuid4().hex[:8]}.tmp")
-    # os.open with mode 0o666 lets the user's umask decide the permissions, as for any newly created file.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    _remove_abandoned_temporaries(directory, filename)
+    fd, temp = _create_locked_temporary(directory, filename)
     try:
         with open(fd, "w", encoding="utf-8") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temp, path)
+            if fcntl is not None:
+                os.replace(temp, path)  # still locked: no one can take it for abandoned before it is renamed
+        if fcntl is None:
+            os.replace(temp, path)  # Windows cannot rename a file that is still open
     except BaseException:
         try:
             os.remove(temp)
         except FileNotFoundError:
             pass
         raise
+
+
+def _temporary_name(filename: str) -> str:
+    return f".{filename}.{uuid.uuid4().hex[:8]}.tmp"
+
+
+def _is_temporary_of(name: str, filename: str) -> bool:
+    return re.fullmatch(rf"\.{re.escape(filename)}\.[0-9a-f]{{8}}\.tmp", name) is not None
+
+
+def _create_locked_temporary(directory: str, filename: str) -> tuple[int, str]:
+    """(descriptor, path) of a new temporary file beside filename, locked (where locks exist) for its writer."""
+    while True:
+        temp = os.path.join(directory, _temporary_name(filename))
+        # os.open with mode 0o666 lets the user's umask decide the permissions, as for any newly created file.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        if fcntl is None:
+            return fd, temp
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another save took it for abandoned in the instant before the lock: it removes it
+            os.close(fd)
+            continue
+        except OSError:  # a file system without locks (some network ones): written unlocked, as without fcntl
+            return fd, temp
+        # Between creating and locking, another save may have taken the file for abandoned and removed it.
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(temp)):
+                return fd, temp
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # removed: take a new name
+
+
+def _remove_abandoned_temporaries(directory: str, filename: str) -> None:
+    """Remove the temporary files of earlier writes to filename whose writer died (their lock is free)."""
+    if fcntl is None:
+        return
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return  # a missing directory: creating the new file reports it
+    for name in names:
+        if not _is_temporary_of(name, filename):
+            continue
+        temp = os.path.join(directory, name)
+        try:
+            fd = os.open(temp, os.O_RDONLY)
+        except OSError:
+            continue  # gone already, or not ours to read
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while its writer is alive
+            if os.path.samestat(os.fstat(fd), os.stat(temp)):  # still that file under that name
+                os.remove(temp)
+        except OSError:
+            pass  # in use, renamed or removed meanwhile, or not ours to remove: leave it
+        finally:
+            os.close(fd)
 
 
 # ---------------------------------------------------------------------------------------------------------

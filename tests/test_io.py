@@ -1,9 +1,13 @@
 """nn.save / nn.load: exact JSON round trips, a documented file format, atomic writes, clear errors on bad files."""
 
+import importlib.util
 import json
 import math
 import os
+import signal
 import struct
+import subprocess
+import sys
 import time
 
 import pytest
@@ -339,3 +343,69 @@ def test_loading_a_model_of_100k_parameters_is_linear_not_quadratic(tmp_path):
     seconds = time.process_time() - start
     assert loaded.state_dict() == model.state_dict()
     assert seconds < 5.0, f"nn.load of 100k parameters took {seconds:.2f} s of CPU"
+
+
+# --- a process killed while saving ------------------------------------------------------------------------------
+
+# A child process that starts saving a model to argv[1], writes half the file, says so, and waits to be killed.
+STUCK_SAVER = """
+import json, sys, time
+import nn
+from nn import io as nn_io
+
+def half_then_wait(document, f, **kwargs):
+    text = json.dumps(document, **kwargs)
+    f.write(text[: len(text) // 2])
+    f.flush()
+    print("half written", flush=True)
+    time.sleep(120)
+
+nn_io.json.dump = half_then_wait
+nn.MLP(2, [3, 1], seed=5).save(sys.argv[1])
+"""
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start_stuck_saver(path) -> subprocess.Popen:
+    """A saver process that is in the middle of writing `path`'s temporary file when this returns."""
+    env = {**os.environ, "PYTHONPATH": REPO}
+    child = subprocess.Popen([sys.executable, "-c", STUCK_SAVER, str(path)], stdout=subprocess.PIPE, text=True,
+                             cwd=REPO, env=env)  # fmt: skip
+    assert child.stdout.readline() == "half written\n"
+    return child
+
+
+def temporaries(directory) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL") or importlib.util.find_spec("fcntl") is None, reason="POSIX only")
+def test_a_save_cleans_up_after_savers_killed_by_sigkill_and_the_file_is_whole(tmp_path):
+    path = tmp_path / "m.json"
+    for _ in range(3):
+        child = start_stuck_saver(path)  # each one's save first removes what the one before it left
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(30)
+        assert len(temporaries(tmp_path)) == 1  # what the issue saw pile up: no `finally` runs after SIGKILL
+    model = nn.MLP(2, [3, 1], seed=6)
+    model.save(path)
+    assert snapshot(tmp_path).keys() == {"m.json"}
+    assert nn.load(path).state_dict() == model.state_dict()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL") or importlib.util.find_spec("fcntl") is None, reason="POSIX only")
+def test_a_save_leaves_the_temporary_file_of_a_saver_still_at_work_alone(tmp_path):
+    path = tmp_path / "m.json"
+    child = start_stuck_saver(path)
+    try:
+        at_work = temporaries(tmp_path)
+        assert len(at_work) == 1
+        nn.MLP(2, [1], seed=7).save(path)
+        nn.MLP(2, [1], seed=7).save(tmp_path / "other.json")  # another file's save never looks at it either
+        assert temporaries(tmp_path) == at_work
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(30)
+    nn.MLP(2, [1], seed=8).save(path)  # its writer is dead now
+    assert temporaries(tmp_path) == []
