@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from nn.checks import check_bool, check_int, generator
+from nn.rng_state import get_rng_state, set_rng_state
 
 __all__ = [
     "DATASETS",
@@ -308,6 +309,25 @@ class DataLoader:
         for b in range(len(self)):
             idx = order[b * size:(b + 1) * size]
             yield [self.X[i] for i in idx], [self.y[i] for i in idx]
+
+    def state_dict(self) -> dict[str, Any]:
+        """{"rng_state": the shuffling generator's state, as JSON}: what decides the orders of the coming epochs.
+
+        Taken between epochs and loaded into a new DataLoader over the same samples, the new one yields the
+        batches the old one would have yielded next (a state taken mid-epoch resumes at the next epoch). The
+        names are those of torchdata's StatefulDataLoader.
+        """
+        return {"rng_state": get_rng_state(self._rng)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state_dict(); a TypeError or ValueError saying what is wrong, and nothing changed, if it is
+        not one."""
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        if set(state_dict) != {"rng_state"}:
+            raise ValueError(f"DataLoader state_dict must have the one key 'rng_state', "
+                             f"got {sorted(state_dict, key=repr)}")  # fmt: skip
+        set_rng_state(self._rng, state_dict["rng_state"], "DataLoader's rng_state")
 
     def __repr__(self) -> str:
         return (f"DataLoader(n_samples={len(self.y)}, batch_size={self.batch_size}, "

@@ -4,12 +4,15 @@ The file is plain JSON a person can read (never pickle, which runs code when loa
 
     {"format": "chaingrad", "version": 1,
      "architecture": {"class": "MLP", "config": {"nin": 2, "nouts": [16, 16, 1], ...}},
-     "state_dict": {"layers.0.neurons.0.w.0": 0.123..., ...}}
+     "state_dict": {"layers.0.neurons.0.w.0": 0.123..., ...},
+     "extra_state": {"dropout": {"rng_state": {...}}}}
 
 Weights round-trip exactly: JSON stores each float as its shortest repr, which Python reads back to the same
 float. Non-finite weights (nan, inf) are refused with a ValueError on saving: they mean training diverged,
 and standard JSON has no way to write them. Loading refuses them too (Python's json would accept `NaN` or
-`1e999`), so a loaded model always holds finite numbers.
+`1e999`), so a loaded model always holds finite numbers. "extra_state" is there only when the model has
+state beyond its weights (`Module.extra_state_dict()`: an MLP with dropout keeps its mask generator's state),
+so a loaded model resumes training exactly where the saved one stopped.
 
 Loading checks the file before it builds anything: a config whose sizes make far more parameters than the
 file holds weights is refused at once, so a small file cannot ask for a model of a hundred million weights.
@@ -41,7 +44,8 @@ from nn.collector import cycle_collector_paused
 FORMAT = "chaingrad"
 VERSION = 1
 
-_FIELDS = ("format", "version", "architecture", "state_dict")
+_FIELDS = ("format", "version", "architecture", "state_dict")  # in every file
+_OPTIONAL_FIELDS = ("extra_state",)  # only when the model has state beyond its weights
 
 PathLike = str | os.PathLike
 
@@ -53,6 +57,8 @@ class Model(Protocol):
 
     def state_dict(self) -> dict[str, float]: ...
     def load_state_dict(self, state_dict: Mapping[str, float], strict: bool = True) -> Any: ...
+    def extra_state_dict(self) -> dict[str, Any]: ...
+    def load_extra_state_dict(self, extra_state: Mapping[str, Any]) -> None: ...
     def named_parameters(self) -> list[tuple[str, Any]]: ...
 
 
@@ -92,12 +98,16 @@ def _document(model: Model) -> dict[str, Any]:
     bad = [k for k, v in state.items() if not math.isfinite(v)]
     if bad:
         raise ValueError(f"cannot save non-finite weights (did training diverge?): {', '.join(bad)}")
-    return {
+    document = {
         "format": FORMAT,
         "version": VERSION,
         "architecture": {"class": name, "config": model.config},
         "state_dict": state,
     }
+    extra_state = model.extra_state_dict()
+    if extra_state:
+        document["extra_state"] = extra_state
+    return document
 
 
 def save(model: Model, path: PathLike) -> None:
@@ -237,7 +247,7 @@ def _read_document(path: str) -> dict[str, Any]:
 
 def _check_header(document: dict[str, Any], path: str) -> None:
     missing = [k for k in _FIELDS if k not in document]
-    extra = [k for k in document if k not in _FIELDS]
+    extra = [k for k in document if k not in _FIELDS + _OPTIONAL_FIELDS]
     if document.get("format") != FORMAT:
         found = document.get("format")
         raise ValueError(f"{path} is not a chaingrad model file (format {found!r}, expected {FORMAT!r})")
@@ -327,9 +337,9 @@ def load(path: PathLike) -> Any:
     """Read a model written by save(): a new model with the saved architecture and exactly the saved weights.
 
     A missing file raises FileNotFoundError; anything else wrong with it (not UTF-8 or not JSON, another format
-    or version, unknown class, bad config, sizes that do not match the weights, missing or extra weights)
-    raises ValueError naming the file and the problem, before any model is built where the file alone shows
-    it; the file is only read.
+    or version, unknown class, bad config, sizes that do not match the weights, missing or extra weights, a
+    bad extra state) raises ValueError naming the file and the problem, before any model is built where the
+    file alone shows it; the file is only read.
     """
     path = os.fspath(path)
     # The parsed file and the model are a few objects per weight, none in a reference cycle: nn/collector.py.
@@ -340,5 +350,10 @@ def load(path: PathLike) -> Any:
         cls, config = _architecture(document["architecture"], len(weights), path)
         model = _build(cls, config, path)
         _load_weights(weights, model, path)
+        if "extra_state" in document:
+            try:
+                model.load_extra_state_dict(document["extra_state"])
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"{path}: bad extra_state: {e}") from None
         del document, weights  # freed now, before the collector is back
     return model

@@ -13,6 +13,7 @@ from nn import init as _init
 from nn.checks import check_int, check_real, check_rng, check_seed, describe, generator, is_real
 from nn.io import register_architecture
 from nn.module import Module
+from nn.rng_state import get_rng_state, set_rng_state
 
 Number = int | float
 Input = Sequence[Value | Number] | Value | Number
@@ -161,6 +162,10 @@ class Layer(Module):
 class Dropout(Module):
     """Inverted dropout: in training each unit is zeroed with probability p and the kept ones are scaled by
     1/(1-p), so the expected value is unchanged and evaluation needs no rescaling; in eval it is the identity.
+
+    The masks come from the module's own random.Random (seeded by `seed`; the global `random` is never
+    touched). Its state is the module's extra state (`get_extra_state()`), saved with the model by
+    `model.save` and restored by `nn.load`, so a resumed training run draws the same masks as one never stopped.
     """
 
     def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
@@ -186,6 +191,17 @@ class Dropout(Module):
             return [v * 0.0 for v in xs]
         scale = 1.0 / (1.0 - self.p)
         return [v * 0.0 if self._rng.random() < self.p else v * scale for v in xs]
+
+    def get_extra_state(self) -> dict[str, Any]:
+        """{"rng_state": the mask generator's state as JSON}: what decides the next masks (PyTorch's name)."""
+        return {"rng_state": get_rng_state(self._rng)}
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore get_extra_state()'s dict; if it is not one, a ValueError saying why, and nothing changes."""
+        if not isinstance(state, dict) or set(state) != {"rng_state"}:
+            got = sorted(state, key=repr) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"Dropout's extra state must be a dict with the one key 'rng_state', got {got}")
+        set_rng_state(self._rng, state["rng_state"], "Dropout's rng_state")
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -179,6 +179,54 @@ class Module:
             p.data = x
         return IncompatibleKeys(missing, unexpected)
 
+    # --- state beyond the parameters: what else a resumed run needs (Dropout's random generator) ---------
+    def get_extra_state(self) -> Any:
+        """This module's own state that is not a parameter, as plain JSON values, or None when it has none.
+
+        PyTorch's name. Dropout returns its mask generator's state; most modules have none.
+        """
+        return None
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what get_extra_state() returned; a module without extra state takes none (ValueError)."""
+        raise ValueError(f"{type(self).__name__} has no extra state, got {type(state).__name__}")
+
+    def extra_state_dict(self) -> dict[str, Any]:
+        """{dotted module name: module.get_extra_state()} for each module with extra state, as plain JSON.
+
+        With state_dict() (the parameters' numbers) it is everything needed to resume a run exactly: an MLP
+        with dropout gives {"dropout": {"rng_state": ...}}. state_dict() itself stays numbers only.
+        """
+        result = {}
+        for name, module in self.named_modules():
+            state = module.get_extra_state()
+            if state is not None:
+                result[name] = state
+        return result
+
+    def load_extra_state_dict(self, extra_state: Mapping[str, Any]) -> None:
+        """Restore extra_state_dict(): its keys must be exactly this model's modules with extra state.
+
+        On any error (wrong keys: ValueError naming them; a bad state: the module's ValueError) nothing changes.
+        """
+        if not isinstance(extra_state, Mapping):
+            raise TypeError(f"load_extra_state_dict() takes a dict of module name -> state, "
+                            f"got {type(extra_state).__name__}")  # fmt: skip
+        before = self.extra_state_dict()
+        modules = dict(self.named_modules())
+        if set(extra_state) != set(before):
+            missing = [k for k in before if k not in extra_state]
+            unexpected = [k for k in extra_state if k not in before]
+            raise ValueError(f"extra state does not fit {type(self).__name__}: missing module(s) {missing}, "
+                             f"unexpected {unexpected}")  # fmt: skip
+        try:
+            for name, state in extra_state.items():
+                modules[name].set_extra_state(state)
+        except BaseException:
+            for name, state in before.items():  # put back the ones already set
+                modules[name].set_extra_state(state)
+            raise
+
     # --- printing ---------------------------------------------------------------------------------------
     def extra_repr(self) -> str:
         """The text between this module's parentheses in repr(); subclasses describe themselves here."""
@@ -201,5 +249,6 @@ class Module:
         return len(self.parameters())
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write this model's architecture and weights to `path` (a str or Path) as JSON; read back with nn.load."""
+        """Write this model's architecture, weights and extra state to `path` (a str or Path) as JSON; read it
+        back with nn.load."""
         io.save(self, path)

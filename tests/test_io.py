@@ -314,6 +314,8 @@ MALFORMED = {
     "nouts of lists": (lambda: edit(lambda d: d["architecture"]["config"].__setitem__("nouts", [[2], [1]])).encode(),
                        r"nouts\[0\] must be an int"),
     "missing nin": (lambda: edit(lambda d: d["architecture"]["config"].pop("nin")).encode(), "nin"),
+    "extra state of a model without dropout": (lambda: edit(lambda d: d.__setitem__(
+        "extra_state", {"dropout": {"rng_state": {}}})).encode(), r"bad extra_state.*unexpected \['dropout'\]"),
 }  # fmt: skip
 
 
