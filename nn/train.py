@@ -15,6 +15,8 @@ mini-batch of every epoch, steps the learning-rate schedule once per epoch, and 
 from __future__ import annotations
 
 import importlib.util
+import numbers
+import reprlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +25,7 @@ import autograd
 from autograd import Value
 from nn import functional as F
 from nn import optim
-from nn.checks import check_bool, check_int, generator
+from nn.checks import check_bool, check_int, describe, generator, is_real
 from nn.collector import cycle_collector_paused
 from nn.data import DataLoader
 from nn.module import Module
@@ -70,16 +72,13 @@ def _mse(outputs: list[Any], targets: list[Any]) -> Value:
     flat_out: list[Any] = []
     flat_target: list[float] = []
     for o, t in zip(outputs, targets):
-        if isinstance(o, Value):
-            flat_out.append(o)
-            flat_target.append(float(t))
-        else:
-            o = list(o)
-            t = list(t) if isinstance(t, Sequence) else [t]
-            if len(o) != len(t):
-                raise ValueError(f"mse: a sample has {len(o)} outputs but its target has {len(t)} entries")
-            flat_out.extend(o)
-            flat_target.extend(float(v) for v in t)
+        o = [o] if isinstance(o, Value) else list(o)
+        t = list(t) if isinstance(t, Sequence) else [t]
+        if len(o) != len(t):
+            raise ValueError(f"loss='mse' needs one target entry per model output: a sample has {len(o)} "
+                             f"output(s) but its target {reprlib.repr(t)} has {len(t)} entries")  # fmt: skip
+        flat_out.extend(o)
+        flat_target.extend(float(v) for v in t)
     return F.mse_loss(flat_out, flat_target)
 
 
@@ -94,13 +93,14 @@ LOSSES: dict[str, tuple[LossFn, str | None, float]] = {
 
 def _check_targets(loss: str, y: Sequence[Any], name: str) -> None:
     """Fail early, before any training, when the labels do not fit the named loss."""
-    for i, t in enumerate(y):
+    for i, t in enumerate(y):  # NumPy's numbers pass as Python's (numbers.Real, numbers.Integral), bools never
         if loss == "mse":
-            ok = isinstance(t, (int, float, Sequence)) and not isinstance(t, (bool, str))
+            ok = is_real(t) or (isinstance(t, Sequence) and not isinstance(t, (str, bytes))
+                                and all(is_real(v) for v in t))  # fmt: skip
         elif loss == "cross_entropy":
-            ok = isinstance(t, int) and not isinstance(t, bool) and t >= 0
+            ok = _is_label(t) and t >= 0
         else:
-            ok = not isinstance(t, bool) and isinstance(t, (int, float)) and t in (0, 1)
+            ok = is_real(t) and t in (0, 1)
         if not ok:
             allowed = LOSSES[loss][1] or "numbers (or lists of numbers)"
             raise ValueError(f"loss={loss!r} needs targets that are {allowed}; {name}[{i}] is {t!r}")
@@ -238,7 +238,23 @@ def _resolve_loss(loss: Any) -> tuple[LossFn, str | None, float]:
 
 
 def _is_label(t: Any) -> bool:
-    return isinstance(t, int) and not isinstance(t, bool)
+    return isinstance(t, numbers.Integral) and not isinstance(t, bool)
+
+
+def _checked_loss(value: Any) -> Value:
+    """What the loss function returned, if it is a Value that backward() can start from; else a TypeError."""
+    if not isinstance(value, Value):
+        raise TypeError(f"loss must return a Value (the mini-batch's loss, computed from the outputs it is "
+                        f"given), got {describe(value)}")  # fmt: skip
+    return value
+
+
+def _checked_penalty(value: Any) -> Value | float:
+    """What regularization(model) returned, if it is a Value or a plain number; else a TypeError."""
+    if not (isinstance(value, Value) or is_real(value)):
+        raise TypeError(f"regularization must return a Value (e.g. 1e-4 * l2_penalty(model.parameters())), "
+                        f"got {describe(value)}")  # fmt: skip
+    return value
 
 
 def _mean_loss(loss_fn: LossFn, outputs: list[Any], targets: list[Any]) -> float:
@@ -281,7 +297,7 @@ def fit(
     loss_fn, loss_name, threshold = _resolve_loss(loss)
     epochs = check_int("epochs", epochs, 1)
     if batch_size is not None:
-        check_int("batch_size", batch_size, 1)
+        batch_size = check_int("batch_size", batch_size, 1)
     progress = check_bool("progress", progress)
     shuffle = check_bool("shuffle", shuffle)
     generator(seed)  # checks the seed now, before anything changes (the DataLoader makes its own)
@@ -327,9 +343,9 @@ def fit(
             for X_batch, y_batch in loader:
                 with cycle_collector_paused():  # a step's graph has no cycles to find: nn/collector.py
                     outputs = _outputs(model, X_batch)
-                    batch_loss = loss_fn(outputs, y_batch)
+                    batch_loss = _checked_loss(loss_fn(outputs, y_batch))
                     if regularization is not None:
-                        batch_loss = batch_loss + regularization(model)
+                        batch_loss = batch_loss + _checked_penalty(regularization(model))
                     optimizer.zero_grad()
                     batch_loss.backward()
                     optimizer.step()
