@@ -42,6 +42,24 @@ def _is_entry(v: object) -> bool:
     return type(v) is float or type(v) is Value or isinstance(v, Value) or is_real(v)  # common cases first
 
 
+def _entries(xs: list[Any]) -> list[Any] | None:
+    """xs with each number that is not a float made one (a Value is kept); None if some entry is neither.
+
+    An int too large for a float (10**400) is a ValueError here, not an OverflowError deep in the arithmetic.
+    """
+    for i, v in enumerate(xs):
+        if type(v) is float or type(v) is Value:  # the common cases, without an ABC check
+            continue
+        if not _is_entry(v):
+            return None
+        if not isinstance(v, Value):
+            try:
+                xs[i] = float(v)  # type: ignore[arg-type]
+            except OverflowError:
+                raise ValueError(f"input entries must fit in a float, got an int of {len(str(v))} digits") from None
+    return xs
+
+
 def _as_inputs(x: Input, nin: int) -> list[Value | float]:
     """The input as a list of nin Values or numbers; a single number or Value is accepted when nin == 1."""
     if _is_entry(x):
@@ -54,9 +72,9 @@ def _as_inputs(x: Input, nin: int) -> list[Value | float]:
         raise TypeError(f"input must be a list of numbers or Values, got {type(x).__name__}") from None
     if len(xs) != nin:
         raise ValueError(f"expected an input of length {nin}, got length {len(xs)}")
-    for v in xs:
-        if not _is_entry(v):
-            raise TypeError(f"input entries must be numbers or Values, got {type(v).__name__}: {reprlib.repr(v)}")
+    if _entries(xs) is None:
+        v = next(v for v in xs if not _is_entry(v))
+        raise TypeError(f"input entries must be numbers or Values, got {type(v).__name__}: {reprlib.repr(v)}")
     return xs
 
 
@@ -179,7 +197,7 @@ class Dropout(Module):
         masks drawn input after input, as calling dropout on each input in turn would draw them.
         """
         if _is_entry(x):
-            return self._drop([x])[0]
+            return self._drop(_units([x], "the input"))[0]
         if autograd.is_batch(x):
             return [self._drop(_units(xi, "each input of the batch")) for xi in x]  # type: ignore[union-attr]
         return self._drop(_units(x, "the input"))
@@ -220,9 +238,9 @@ def _units(x: Any, what: str) -> list[Any]:
         raise TypeError(f"Dropout takes a Value, a number, or a list of them; "
                         f"{what} is {type(x).__name__}: {reprlib.repr(x)}")  # fmt: skip
     xs = list(x)
-    for v in xs:
-        if not _is_entry(v):
-            raise TypeError(f"Dropout takes Values or numbers; {what} holds {type(v).__name__}: {reprlib.repr(v)}")
+    if _entries(xs) is None:
+        v = next(v for v in xs if not _is_entry(v))
+        raise TypeError(f"Dropout takes Values or numbers; {what} holds {type(v).__name__}: {reprlib.repr(v)}")
     return xs
 
 

@@ -50,7 +50,10 @@ def _real(name: str, value: Any, allowed: str, ok: Callable[[float], bool]) -> f
     """Return ``value`` as a float if it is a finite real number for which ``ok`` holds; else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number ({allowed}), got {type(value).__name__} {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the floats: 10**400
+        raise ValueError(f"Invalid {name}: an integer too large for a float; allowed: {allowed}") from None
     if not (math.isfinite(value) and ok(value)):
         raise ValueError(f"Invalid {name}: {value!r}; allowed: {allowed}")
     return value
@@ -98,7 +101,11 @@ def _grad_as_float(grad: Any, index: int) -> float:
         hint = "; call backward() before step()" if grad is None else ""
         raise TypeError(f"parameter {index} has grad {grad!r} of type {type(grad).__name__}: "
                         f"a grad must be a real number{hint}")  # fmt: skip
-    return float(grad)
+    try:
+        return float(grad)
+    except OverflowError:  # an int beyond the floats: 10**400
+        raise ValueError(f"parameter {index} has a grad too large for a float: an int of "
+                         f"{len(str(grad))} digits") from None  # fmt: skip
 
 
 def _check_params(params: Any) -> list[Value]:

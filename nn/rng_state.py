@@ -47,7 +47,8 @@ def _checked(state: Any, name: str) -> tuple[int, tuple[int, ...], float | None]
             raise ValueError(f"{name}: internal[{i}] must be an int in [0, 2**32), got {word!r}")
     position = internal[_WORDS]
     if type(position) is not int or not 0 <= position <= _WORDS:
-        raise ValueError(f"{name}: internal[{_WORDS}] (the position) must be an int in [0, {_WORDS}], got {position!r}")
-    if gauss_next is not None and (type(gauss_next) not in (int, float) or not math.isfinite(gauss_next)):
-        raise ValueError(f"{name}: 'gauss_next' must be null or a finite number, got {gauss_next!r}")
-    return 3, tuple(internal), None if gauss_next is None else float(gauss_next)
+        raise ValueError(f"{name}: internal[{_WORDS}] (the position) must be an int in [0, {_WORDS}], "
+                         f"got {position!r}")  # fmt: skip
+    if gauss_next is not None and (type(gauss_next) is not float or not math.isfinite(gauss_next)):
+        raise ValueError(f"{name}: 'gauss_next' must be null or a finite float, got {gauss_next!r}")
+    return 3, tuple(internal), gauss_next
