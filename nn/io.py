@@ -51,9 +51,8 @@ PathLike = str | os.PathLike
 
 
 class Model(Protocol):
-    """What nn.io needs of a model (an nn.Module with a config): its config, its numbers, and setters for them."""
-
-    config: dict[str, Any]
+    """What nn.io needs of a model (an nn.Module; a saved one also has a `config` dict): its numbers, and
+    setters for them."""
 
     def state_dict(self) -> dict[str, float]: ...
     def load_state_dict(self, state_dict: Mapping[str, float], strict: bool = True) -> Any: ...
@@ -89,7 +88,8 @@ def register_architecture(cls: ModelClass) -> ModelClass:
 def _document(model: Model) -> dict[str, Any]:
     """The JSON-ready description of model, after checking it can be saved and read back."""
     name = type(model).__name__
-    if ARCHITECTURES.get(name) is not type(model) or not isinstance(getattr(model, "config", None), dict):
+    config = getattr(model, "config", None)
+    if ARCHITECTURES.get(name) is not type(model) or not isinstance(config, dict):
         raise TypeError(
             f"only MLP-like models with a config can be saved ({', '.join(ARCHITECTURES)}), got {name}; "
             "for other modules save model.state_dict() yourself"
@@ -101,7 +101,7 @@ def _document(model: Model) -> dict[str, Any]:
     document = {
         "format": FORMAT,
         "version": VERSION,
-        "architecture": {"class": name, "config": model.config},
+        "architecture": {"class": name, "config": config},
         "state_dict": state,
     }
     extra_state = model.extra_state_dict()

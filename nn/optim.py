@@ -261,6 +261,7 @@ class SGD(Optimizer):
 
     _hyper_names = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
     _state_names = ("momentum_buffer",)
+    momentum_buffer: list[float | None]  # per parameter; None before its first step
 
     def __init__(
         self,
@@ -312,6 +313,9 @@ class Adam(Optimizer):
 
     _hyper_names = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
     _state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    exp_avg: list[float]  # m, per parameter
+    exp_avg_sq: list[float]  # v
+    max_exp_avg_sq: list[float]  # max of v so far (amsgrad)
     _decoupled_weight_decay = False  # AdamW sets this: decay the weight itself instead of the gradient
 
     def __init__(
@@ -385,6 +389,9 @@ class RMSprop(Optimizer):
 
     _hyper_names = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
     _state_names = ("square_avg", "grad_avg", "momentum_buffer")
+    square_avg: list[float]  # v, per parameter
+    grad_avg: list[float]  # a (centered)
+    momentum_buffer: list[float]  # b
 
     def __init__(
         self,
@@ -435,6 +442,7 @@ class Adagrad(Optimizer):
 
     _hyper_names = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize")
     _state_names = ("sum",)
+    sum: list[float]  # s, per parameter
 
     def __init__(
         self,
