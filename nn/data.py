@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import reprlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -326,7 +327,7 @@ class DataLoader:
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         if set(state_dict) != {"rng_state"}:
             raise ValueError(f"DataLoader state_dict must have the one key 'rng_state', "
-                             f"got {sorted(state_dict, key=repr)}")  # fmt: skip
+                             f"got {reprlib.repr(sorted(state_dict, key=repr))}")  # fmt: skip
         set_rng_state(self._rng, state_dict["rng_state"], "DataLoader's rng_state")
 
     def __repr__(self) -> str:

@@ -30,6 +30,7 @@ import json
 import math
 import os
 import re
+import reprlib
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TextIO, TypeVar
@@ -250,12 +251,13 @@ def _check_header(document: dict[str, Any], path: str) -> None:
     extra = [k for k in document if k not in _FIELDS + _OPTIONAL_FIELDS]
     if document.get("format") != FORMAT:
         found = document.get("format")
-        raise ValueError(f"{path} is not a chaingrad model file (format {found!r}, expected {FORMAT!r})")
+        raise ValueError(f"{path} is not a chaingrad model file (format {_short(found)}, expected {FORMAT!r})")
     version = document.get("version")
     if type(version) is not int or version != VERSION:
-        raise ValueError(f"{path}: unknown format version {version!r}; this chaingrad reads version {VERSION}")
+        raise ValueError(f"{path}: unknown format version {_short(version)}; this chaingrad reads version {VERSION}")
     if missing or extra:
-        raise ValueError(f"{path}: missing field(s) {missing}, unexpected field(s) {extra}; expected {list(_FIELDS)}")
+        raise ValueError(f"{path}: missing field(s) {missing}, unexpected field(s) {_short(extra)}; "
+                         f"expected {list(_FIELDS)}")  # fmt: skip
 
 
 def _weights(state: object, path: str) -> dict[str, float]:
@@ -271,8 +273,8 @@ def _weights(state: object, path: str) -> dict[str, float]:
             except OverflowError:  # an integer beyond the floats: 10**400
                 number = math.inf
         if not math.isfinite(number):
-            shown = f"an integer of {len(str(v))} digits" if type(v) is int else repr(v)
-            raise ValueError(f"{path}: weight {k!r} must be a finite number, got {shown}")
+            shown = f"an integer of {len(str(v))} digits" if type(v) is int else _short(v)
+            raise ValueError(f"{path}: weight {_short(k)} must be a finite number, got {shown}")
         weights[k] = number
     return weights
 
@@ -288,7 +290,7 @@ def _architecture(architecture: object, n_weights: int, path: str) -> tuple[type
         raise ValueError(f"{path}: 'architecture' must be an object with exactly 'class' and 'config'")
     name, config = architecture["class"], architecture["config"]
     if not isinstance(name, str) or name not in ARCHITECTURES:
-        raise ValueError(f"{path}: unknown model class {name!r}; known: {', '.join(ARCHITECTURES)}")
+        raise ValueError(f"{path}: unknown model class {_short(name)}; known: {', '.join(ARCHITECTURES)}")
     if not isinstance(config, dict):
         raise ValueError(f"{path}: the {name} config must be an object, got {type(config).__name__}")
     cls = ARCHITECTURES[name]
@@ -304,10 +306,13 @@ def _architecture(architecture: object, n_weights: int, path: str) -> tuple[type
     return cls, config
 
 
-def _short(value: object, limit: int = 200) -> str:
-    """repr(value), cut to `limit` characters: a file's config may hold a list of a million sizes."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+_REPR = reprlib.Repr()  # a file may hold a list of a million sizes, nested a thousand deep, or a 1 MB name
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxlong = 3, 10, 6, 60, 40
+
+
+def _short(value: object) -> str:
+    """repr(value), cut short where it is long or deep (reprlib's rules), for an error message."""
+    return _REPR.repr(value)
 
 
 def _build(cls: type, config: dict[str, Any], path: str) -> Model:
@@ -329,7 +334,7 @@ def _load_weights(weights: dict[str, float], model: Model, path: str) -> None:
     if missing or unexpected:
         raise ValueError(
             f"{path}: the weights do not fit the architecture: missing {len(missing)} {missing[:5]}, "
-            f"unexpected {len(unexpected)} {unexpected[:5]}"
+            f"unexpected {len(unexpected)} {_short(unexpected[:5])}"
         )
 
 

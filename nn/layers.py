@@ -122,6 +122,7 @@ class Neuron(Module):
         self.activation = _check_activation(activation)
         fan_out = check_int("fan_out", fan_out, 1)
         rng = check_rng(rng) or generator(seed)
+        check_seed(seed)  # also when rng takes precedence: a bad seed is a mistake either way
         self.w = [Value(0.0) for _ in range(nin)]
         self.b = Value(0.0)  # biases start at 0
         _init_weights(self.w, nin, fan_out, init, activation, rng)
@@ -155,6 +156,7 @@ class Layer(Module):
         if init not in _init.INITS:  # checked once here, not by each neuron after the first is built
             raise ValueError(f"unknown init {reprlib.repr(init)}; choose one of {', '.join(_init.INITS)}")
         rng = check_rng(rng) or generator(seed)
+        check_seed(seed)  # also when rng takes precedence: a bad seed is a mistake either way
         self.neurons = [Neuron(nin, activation, init, nout, rng) for _ in range(nout)]
 
     def forward(self, x: Input | Sequence[Input]) -> Value | list[Value] | list[Value | list[Value]]:
@@ -217,7 +219,7 @@ class Dropout(Module):
     def set_extra_state(self, state: Any) -> None:
         """Restore get_extra_state()'s dict; if it is not one, a ValueError saying why, and nothing changes."""
         if not isinstance(state, dict) or set(state) != {"rng_state"}:
-            got = sorted(state, key=repr) if isinstance(state, dict) else type(state).__name__
+            got = reprlib.repr(sorted(state, key=repr)) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"Dropout's extra state must be a dict with the one key 'rng_state', got {got}")
         set_rng_state(self._rng, state["rng_state"], "Dropout's rng_state")
 

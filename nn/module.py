@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import reprlib
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -29,7 +30,7 @@ def _number(name: str, x: Any) -> float:
     if isinstance(x, Value):
         return x.data
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"state_dict[{name!r}] must be a number, got {type(x).__name__}: {x!r}")
+        raise TypeError(f"state_dict[{name!r}] must be a number, got {type(x).__name__}: {reprlib.repr(x)}")
     try:
         return float(x)
     except OverflowError:  # an int beyond the floats: 10**400
@@ -218,7 +219,7 @@ class Module:
             missing = [k for k in before if k not in extra_state]
             unexpected = [k for k in extra_state if k not in before]
             raise ValueError(f"extra state does not fit {type(self).__name__}: missing module(s) {missing}, "
-                             f"unexpected {unexpected}")  # fmt: skip
+                             f"unexpected {reprlib.repr(unexpected)}")  # fmt: skip
         try:
             for name, state in extra_state.items():
                 modules[name].set_extra_state(state)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -49,29 +50,30 @@ __all__ = [
 def _real(name: str, value: Any, allowed: str, ok: Callable[[float], bool]) -> float:
     """Return ``value`` as a float if it is a finite real number for which ``ok`` holds; else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number ({allowed}), got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be a real number ({allowed}), "
+                        f"got {type(value).__name__} {reprlib.repr(value)}")  # fmt: skip
     try:
         value = float(value)
     except OverflowError:  # an int beyond the floats: 10**400
         raise ValueError(f"Invalid {name}: an integer too large for a float; allowed: {allowed}") from None
     if not (math.isfinite(value) and ok(value)):
-        raise ValueError(f"Invalid {name}: {value!r}; allowed: {allowed}")
+        raise ValueError(f"Invalid {name}: {reprlib.repr(value)}; allowed: {allowed}")
     return value
 
 
 def _positive_int(name: str, value: Any) -> int:
     """Return ``value`` if it is an int >= 1; else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= 1, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be an int >= 1, got {type(value).__name__} {reprlib.repr(value)}")
     if value < 1:
-        raise ValueError(f"Invalid {name}: {value!r}; allowed: {name} >= 1")
+        raise ValueError(f"Invalid {name}: {reprlib.repr(value)}; allowed: {name} >= 1")
     return int(value)
 
 
 def _flag(name: str, value: Any) -> bool:
     """Return ``value`` if it is a bool; else raise (a typo like ``nesterov=0.9`` should not pass)."""
     if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {reprlib.repr(value)}")
     return value
 
 
@@ -85,7 +87,7 @@ def _non_negative(name: str, value: Any) -> float:
 
 def _betas(betas: Any) -> tuple[float, float]:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {reprlib.repr(betas)}")
     return (
         _real("betas[0]", betas[0], "0 <= beta1 < 1", lambda v: 0 <= v < 1),
         _real("betas[1]", betas[1], "0 <= beta2 < 1", lambda v: 0 <= v < 1),
@@ -99,7 +101,7 @@ def _grad_as_float(grad: Any, index: int) -> float:
         return grad.data
     if isinstance(grad, bool) or not isinstance(grad, numbers.Real):
         hint = "; call backward() before step()" if grad is None else ""
-        raise TypeError(f"parameter {index} has grad {grad!r} of type {type(grad).__name__}: "
+        raise TypeError(f"parameter {index} has grad {reprlib.repr(grad)} of type {type(grad).__name__}: "
                         f"a grad must be a real number{hint}")  # fmt: skip
     try:
         return float(grad)
@@ -208,13 +210,14 @@ class Optimizer:
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         expected_keys = {"type", "hyper_parameters", "step_count", "state"}
         if set(state_dict) != expected_keys:
-            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {sorted(state_dict, key=repr)}")
+            got = reprlib.repr(sorted(state_dict, key=repr))
+            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {got}")
         if state_dict["type"] != kind:
-            raise ValueError(f"state_dict is for a {state_dict['type']!r} optimizer, not {kind!r}")
+            raise ValueError(f"state_dict is for a {reprlib.repr(state_dict['type'])} optimizer, not {kind!r}")
 
         hyper = state_dict["hyper_parameters"]
         if not isinstance(hyper, dict) or set(hyper) != set(self._hyper_names):
-            got = sorted(hyper, key=repr) if isinstance(hyper, dict) else hyper
+            got = reprlib.repr(sorted(hyper, key=repr) if isinstance(hyper, dict) else hyper)
             raise ValueError(f"{kind} hyper_parameters must have keys {sorted(self._hyper_names)}, got {got}")
         # A schedule may legitimately have driven lr to 0 (cosine to eta_min=0), so the saved lr only has to
         # be >= 0; the other hyper-parameters are checked by building a fresh optimizer from them.
@@ -224,7 +227,7 @@ class Optimizer:
 
         step_count = state_dict["step_count"]
         if isinstance(step_count, bool) or not isinstance(step_count, numbers.Integral) or step_count < 0:
-            raise ValueError(f"step_count must be an int >= 0, got {step_count!r}")
+            raise ValueError(f"step_count must be an int >= 0, got {reprlib.repr(step_count)}")
         fresh.step_count = int(step_count)
 
         states = state_dict["state"]
@@ -238,7 +241,8 @@ class Optimizer:
             for i, entry in enumerate(states):
                 if not isinstance(entry, dict) or set(entry) != set(self._state_names):
                     raise ValueError(
-                        f"state[{i}] must be a dict with keys {sorted(self._state_names)}, got {entry!r}"
+                        f"state[{i}] must be a dict with keys {sorted(self._state_names)}, "
+                        f"got {reprlib.repr(entry)}"
                     )
                 value = entry[name]
                 if value is None and name == "momentum_buffer":
@@ -530,22 +534,23 @@ class LRScheduler:
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         expected_keys = {"type", "hyper_parameters", "last_epoch", "base_lrs", "last_lr"}
         if set(state_dict) != expected_keys:
-            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {sorted(state_dict, key=repr)}")
+            got = reprlib.repr(sorted(state_dict, key=repr))
+            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {got}")
         if state_dict["type"] != kind:
-            raise ValueError(f"state_dict is for a {state_dict['type']!r} scheduler, not {kind!r}")
+            raise ValueError(f"state_dict is for a {reprlib.repr(state_dict['type'])} scheduler, not {kind!r}")
         hyper = state_dict["hyper_parameters"]
         if not isinstance(hyper, dict) or set(hyper) != set(self._hyper_names):
             raise ValueError(
-                f"{kind} hyper_parameters must have keys {sorted(self._hyper_names)}, got {hyper!r}"
+                f"{kind} hyper_parameters must have keys {sorted(self._hyper_names)}, got {reprlib.repr(hyper)}"
             )
         last_epoch = state_dict["last_epoch"]
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) or last_epoch < 0:
-            raise ValueError(f"last_epoch must be an int >= 0, got {last_epoch!r}")
+            raise ValueError(f"last_epoch must be an int >= 0, got {reprlib.repr(last_epoch)}")
         lrs = {}
         for key in ("base_lrs", "last_lr"):
             value = state_dict[key]
             if not isinstance(value, list) or len(value) != 1:
-                raise ValueError(f"{key} must be a list with one learning rate, got {value!r}")
+                raise ValueError(f"{key} must be a list with one learning rate, got {reprlib.repr(value)}")
             lrs[key] = [_non_negative(key, value[0])]
         # Check the hyper-parameters by building a fresh schedule on a throw-away optimizer.
         probe = SGD([Value(0.0)], lr=1.0)

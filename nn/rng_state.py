@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import reprlib
 from typing import Any
 
 _WORDS = 624  # the Mersenne Twister's state words; the 625th int is the position among them
@@ -34,21 +35,22 @@ def set_rng_state(rng: random.Random, state: Any, name: str = "rng_state") -> No
 
 def _checked(state: Any, name: str) -> tuple[int, tuple[int, ...], float | None]:
     if not isinstance(state, dict) or set(state) != {"version", "internal", "gauss_next"}:
-        got = sorted(state) if isinstance(state, dict) else type(state).__name__
+        got = reprlib.repr(sorted(state, key=repr)) if isinstance(state, dict) else type(state).__name__
         raise ValueError(f"{name} must be a dict with keys 'version', 'internal', 'gauss_next', got {got}")
     version, internal, gauss_next = state["version"], state["internal"], state["gauss_next"]
     if type(version) is not int or version != 3:
-        raise ValueError(f"{name}: unknown random state version {version!r}; Python's random uses version 3")
+        raise ValueError(f"{name}: unknown random state version {reprlib.repr(version)}; "
+                         f"Python's random uses version 3")  # fmt: skip
     if not isinstance(internal, (list, tuple)) or len(internal) != _WORDS + 1:
         got = f"{len(internal)} entries" if isinstance(internal, (list, tuple)) else type(internal).__name__
         raise ValueError(f"{name}: 'internal' must be a list of {_WORDS + 1} ints, got {got}")
     for i, word in enumerate(internal[:_WORDS]):
         if type(word) is not int or not 0 <= word < 2**32:
-            raise ValueError(f"{name}: internal[{i}] must be an int in [0, 2**32), got {word!r}")
+            raise ValueError(f"{name}: internal[{i}] must be an int in [0, 2**32), got {reprlib.repr(word)}")
     position = internal[_WORDS]
     if type(position) is not int or not 0 <= position <= _WORDS:
         raise ValueError(f"{name}: internal[{_WORDS}] (the position) must be an int in [0, {_WORDS}], "
-                         f"got {position!r}")  # fmt: skip
+                         f"got {reprlib.repr(position)}")  # fmt: skip
     if gauss_next is not None and (type(gauss_next) is not float or not math.isfinite(gauss_next)):
-        raise ValueError(f"{name}: 'gauss_next' must be null or a finite float, got {gauss_next!r}")
+        raise ValueError(f"{name}: 'gauss_next' must be null or a finite float, got {reprlib.repr(gauss_next)}")
     return 3, tuple(internal), gauss_next
