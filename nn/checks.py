@@ -25,6 +25,16 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def is_finite_real(value: Any) -> bool:
+    """True for a real number (not a bool) that a float holds finitely: not nan, inf, or an int like 10**400."""
+    if not is_real(value):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # math.isfinite converts an int to a float first
+        return False
+
+
 def check_int(name: str, value: Any, minimum: int) -> int:
     """int(value), if it is an integer (int or NumPy's, not a bool) >= minimum; else TypeError or ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
