@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import numbers
 import random
+import reprlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from nn.checks import check_bool, check_int, generator
+from nn.checks import check_bool, check_int, check_real, generator, is_finite_real, is_real
+from nn.rng_state import get_rng_state, set_rng_state
 
 __all__ = [
     "DATASETS",
@@ -29,11 +32,7 @@ Dataset = tuple[list[list[float]], list[int]]
 # ---------------------------------------------------------------------------
 
 def _check_real(name: str, value: Any, allowed: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be {allowed}, got {value!r} of type {type(value).__name__}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be {allowed}, got {value}")
-    return float(value)
+    return check_real(name, value, allowed)  # NumPy's numbers pass as Python's, bools never
 
 
 def _check_noise(name: str, value: Any) -> float:
@@ -133,17 +132,16 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 
     std = _check_noise("cluster_std", cluster_std)
     check_bool("shuffle", shuffle)
     if (not isinstance(center_box, (tuple, list)) or len(center_box) != 2
-            or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
-                   for v in center_box)
+            or not all(is_finite_real(v) for v in center_box)
             or not center_box[0] < center_box[1]):
         raise ValueError(f"center_box must be a pair (low, high) of finite numbers with low < high, "
                          f"got {center_box!r}")
     rng = generator(seed)
-    if isinstance(centers, bool) or not isinstance(centers, (int, list, tuple)):
+    if isinstance(centers, bool) or not isinstance(centers, (numbers.Integral, list, tuple)):
         raise TypeError(f"centers must be an int >= 1 or a list of points, got {centers!r} "
                         f"of type {type(centers).__name__}")
-    if isinstance(centers, int):
-        check_int("centers", centers, 1)
+    if isinstance(centers, numbers.Integral):
+        centers = check_int("centers", centers, 1)
         low, high = float(center_box[0]), float(center_box[1])
         points = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(centers)]
     else:
@@ -246,10 +244,11 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_size: float | int 
     n = _check_pair(X, y)
     check_bool("shuffle", shuffle)
     rng = generator(seed)
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
+    if not is_real(test_size):
         raise TypeError(f"test_size must be a float in (0, 1) or an int count, got {test_size!r} "
                         f"of type {type(test_size).__name__}")
-    if isinstance(test_size, int):
+    if isinstance(test_size, numbers.Integral):
+        test_size = int(test_size)
         if not 1 <= test_size < n:
             raise ValueError(f"test_size as an int count must be in [1, {n - 1}] for {n} samples, "
                              f"got {test_size}")
@@ -308,6 +307,25 @@ class DataLoader:
         for b in range(len(self)):
             idx = order[b * size:(b + 1) * size]
             yield [self.X[i] for i in idx], [self.y[i] for i in idx]
+
+    def state_dict(self) -> dict[str, Any]:
+        """{"rng_state": the shuffling generator's state, as JSON}: what decides the orders of the coming epochs.
+
+        Taken between epochs and loaded into a new DataLoader over the same samples, the new one yields the
+        batches the old one would have yielded next (a state taken mid-epoch resumes at the next epoch). The
+        names are those of torchdata's StatefulDataLoader.
+        """
+        return {"rng_state": get_rng_state(self._rng)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state_dict(); a TypeError or ValueError saying what is wrong, and nothing changed, if it is
+        not one."""
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        if set(state_dict) != {"rng_state"}:
+            raise ValueError(f"DataLoader state_dict must have the one key 'rng_state', "
+                             f"got {reprlib.repr(sorted(state_dict, key=repr))}")  # fmt: skip
+        set_rng_state(self._rng, state_dict["rng_state"], "DataLoader's rng_state")
 
     def __repr__(self) -> str:
         return (f"DataLoader(n_samples={len(self.y)}, batch_size={self.batch_size}, "

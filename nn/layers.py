@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+import reprlib
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import autograd
 from autograd import Value
 from nn import init as _init
-from nn.checks import check_int, generator
+from nn.checks import check_int, check_real, check_rng, check_seed, describe, generator, is_real
+from nn.io import register_architecture
 from nn.module import Module
+from nn.rng_state import get_rng_state, set_rng_state
 
 Number = int | float
 Input = Sequence[Value | Number] | Value | Number
@@ -27,24 +30,51 @@ ACTIVATIONS = {
 
 
 def _check_activation(activation: object, name: str = "activation") -> str:
+    if not isinstance(activation, str):
+        raise TypeError(f"{name} must be a name, one of {', '.join(ACTIVATIONS)}; got {type(activation).__name__}")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown {name} {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        raise ValueError(f"unknown {name} {reprlib.repr(activation)}; choose one of {', '.join(ACTIVATIONS)}")
     return activation  # type: ignore[return-value]
 
 
+def _is_entry(v: object) -> bool:
+    """A Value or a real number (NumPy's too), never a bool: what an input may hold."""
+    return type(v) is float or type(v) is Value or isinstance(v, Value) or is_real(v)  # common cases first
+
+
+def _entries(xs: list[Any]) -> list[Any] | None:
+    """xs with each number that is not a float made one (a Value is kept); None if some entry is neither.
+
+    An int too large for a float (10**400) is a ValueError here, not an OverflowError deep in the arithmetic.
+    """
+    for i, v in enumerate(xs):
+        if type(v) is float or type(v) is Value:  # the common cases, without an ABC check
+            continue
+        if not _is_entry(v):
+            return None
+        if not isinstance(v, Value):
+            try:
+                xs[i] = float(v)  # type: ignore[arg-type]
+            except OverflowError:
+                raise ValueError(f"input entries must fit in a float, got an int of {len(str(v))} digits") from None
+    return xs
+
+
 def _as_inputs(x: Input, nin: int) -> list[Value | float]:
-    """The input as a list of nin Values or floats; a single number or Value is accepted when nin == 1."""
-    if isinstance(x, Value) or (isinstance(x, (int, float)) and not isinstance(x, bool)):
-        x = [x]
+    """The input as a list of nin Values or numbers; a single number or Value is accepted when nin == 1."""
+    if _is_entry(x):
+        x = [x]  # type: ignore[list-item]
+    if isinstance(x, (str, bytes, dict)):
+        raise TypeError(f"input must be a list of numbers or Values, got {type(x).__name__}: {reprlib.repr(x)}")
     try:
         xs = list(x)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"input must be a list of numbers or Values, got {type(x).__name__}") from None
     if len(xs) != nin:
         raise ValueError(f"expected an input of length {nin}, got length {len(xs)}")
-    for v in xs:
-        if not isinstance(v, (Value, int, float)) or isinstance(v, bool):
-            raise TypeError(f"input entries must be numbers or Values, got {type(v).__name__}: {v!r}")
+    if _entries(xs) is None:
+        v = next(v for v in xs if not _is_entry(v))
+        raise TypeError(f"input entries must be numbers or Values, got {type(v).__name__}: {reprlib.repr(v)}")
     return xs
 
 
@@ -71,7 +101,7 @@ def _init_weights(weights: list[Value], nin: int, nout: int, init: str, activati
     elif init == "uniform":
         _init.uniform(weights, -1.0, 1.0, rng)
     else:
-        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(_init.INITS)}")
+        raise ValueError(f"unknown init {reprlib.repr(init)}; choose one of {', '.join(_init.INITS)}")
 
 
 class Neuron(Module):
@@ -88,11 +118,14 @@ class Neuron(Module):
         """fan_out (the width of the neuron's layer) only matters to Xavier init. `seed` makes the weights
         reproducible without touching the global `random` state; `rng`, a random.Random, is shared by the
         neurons of a layer or a model (it takes precedence over seed)."""
-        self.nin = check_int("nin", nin, 1)
+        self.nin = nin = check_int("nin", nin, 1)
         self.activation = _check_activation(activation)
+        fan_out = check_int("fan_out", fan_out, 1)
+        rng = check_rng(rng) or generator(seed)
+        check_seed(seed)  # also when rng takes precedence: a bad seed is a mistake either way
         self.w = [Value(0.0) for _ in range(nin)]
         self.b = Value(0.0)  # biases start at 0
-        _init_weights(self.w, nin, fan_out, init, activation, rng or generator(seed))
+        _init_weights(self.w, nin, fan_out, init, activation, rng)
 
     def forward(self, x: Input | Sequence[Input]) -> Value | list[Value]:
         """One output for one input; a list of outputs for a batch (a list of inputs)."""
@@ -117,10 +150,13 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", init: str = "kaiming",
                  rng: random.Random | None = None, seed: int | None = None) -> None:  # fmt: skip
-        self.nin = check_int("nin", nin, 1)
-        self.nout = check_int("nout", nout, 1)
+        self.nin = nin = check_int("nin", nin, 1)
+        self.nout = nout = check_int("nout", nout, 1)
         self.activation = _check_activation(activation)
-        rng = rng or generator(seed)
+        if init not in _init.INITS:  # checked once here, not by each neuron after the first is built
+            raise ValueError(f"unknown init {reprlib.repr(init)}; choose one of {', '.join(_init.INITS)}")
+        rng = check_rng(rng) or generator(seed)
+        check_seed(seed)  # also when rng takes precedence: a bad seed is a mistake either way
         self.neurons = [Neuron(nin, activation, init, nout, rng) for _ in range(nout)]
 
     def forward(self, x: Input | Sequence[Input]) -> Value | list[Value] | list[Value | list[Value]]:
@@ -146,20 +182,29 @@ class Layer(Module):
 class Dropout(Module):
     """Inverted dropout: in training each unit is zeroed with probability p and the kept ones are scaled by
     1/(1-p), so the expected value is unchanged and evaluation needs no rescaling; in eval it is the identity.
+
+    The masks come from the module's own random.Random (seeded by `seed`; the global `random` is never
+    touched). Its state is the module's extra state (`get_extra_state()`), saved with the model by
+    `model.save` and restored by `nn.load`, so a resumed training run draws the same masks as one never stopped.
     """
 
     def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
-        if isinstance(p, bool) or not isinstance(p, (int, float)):
-            raise TypeError(f"dropout probability must be a number, got {type(p).__name__}")
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
-        self.p = float(p)
-        self._rng = random.Random(seed)
+        self.p = _check_probability("dropout probability p", p)
+        self._rng = generator(seed)
 
-    def forward(self, x: Value | Sequence[Value]) -> Value | list[Value]:
-        if isinstance(x, Value):
-            return self.forward([x])[0]
-        xs = list(x)
+    def forward(self, x: Input | Sequence[Input]) -> Any:
+        """y_i = x_i · m_i / (1 - p) with m_i ~ Bernoulli(1 - p) in training, y = x in eval.
+
+        One Value or number gives one result; a list of them a list; a batch (a list of lists) a batch, its
+        masks drawn input after input, as calling dropout on each input in turn would draw them.
+        """
+        if _is_entry(x):
+            return self._drop(_units([x], "the input"))[0]
+        if autograd.is_batch(x):
+            return [self._drop(_units(xi, "each input of the batch")) for xi in x]  # type: ignore[union-attr]
+        return self._drop(_units(x, "the input"))
+
+    def _drop(self, xs: list[Any]) -> list[Any]:
         if not self.training or self.p == 0.0:
             return xs
         if self.p == 1.0:
@@ -167,10 +212,48 @@ class Dropout(Module):
         scale = 1.0 / (1.0 - self.p)
         return [v * 0.0 if self._rng.random() < self.p else v * scale for v in xs]
 
+    def get_extra_state(self) -> dict[str, Any]:
+        """{"rng_state": the mask generator's state as JSON}: what decides the next masks (PyTorch's name)."""
+        return {"rng_state": get_rng_state(self._rng)}
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore get_extra_state()'s dict; if it is not one, a ValueError saying why, and nothing changes."""
+        if not isinstance(state, dict) or set(state) != {"rng_state"}:
+            got = reprlib.repr(sorted(state, key=repr)) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"Dropout's extra state must be a dict with the one key 'rng_state', got {got}")
+        set_rng_state(self._rng, state["rng_state"], "Dropout's rng_state")
+
     def extra_repr(self) -> str:
         return f"p={self.p}"
 
 
+def _check_probability(name: str, p: Any) -> float:
+    p = check_real(name, p, "a number between 0 and 1")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name} must be a number between 0 and 1, got {p}")
+    return p
+
+
+def _units(x: Any, what: str) -> list[Any]:
+    """x as a list of Values or numbers, or a TypeError saying what Dropout takes."""
+    if isinstance(x, (str, bytes, dict)) or not isinstance(x, (Sequence, Iterable)):
+        raise TypeError(f"Dropout takes a Value, a number, or a list of them; "
+                        f"{what} is {type(x).__name__}: {reprlib.repr(x)}")  # fmt: skip
+    xs = list(x)
+    if _entries(xs) is None:
+        v = next(v for v in xs if not _is_entry(v))
+        raise TypeError(f"Dropout takes Values or numbers; {what} holds {type(v).__name__}: {reprlib.repr(v)}")
+    return xs
+
+
+def _sizes(nin: Any, nouts: Any) -> list[int]:
+    """[nin, *nouts] as plain ints, each checked >= 1; nouts must be a non-empty list."""
+    if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or len(nouts) == 0:
+        raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1]; got {describe(nouts)}")
+    return [check_int("nin", nin, 1), *(check_int(f"nouts[{i}]", n, 1) for i, n in enumerate(nouts))]
+
+
+@register_architecture  # nn.load rebuilds an MLP from the config in its file
 class MLP(Module):
     """A multi-layer perceptron: Layers in sequence, each reading the previous one's outputs.
 
@@ -184,23 +267,21 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
                  dropout: float = 0.0, residual: bool = False, init: str = "kaiming",
                  seed: int | None = None) -> None:  # fmt: skip
-        check_int("nin", nin, 1)
-        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or len(nouts) == 0:
-            raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1]; got {nouts!r}")
-        for i, n in enumerate(nouts):
-            check_int(f"nouts[{i}]", n, 1)
+        sizes = _sizes(nin, nouts)
         _check_activation(activation)
         _check_activation(output_activation, "output_activation")
         if init not in _init.INITS:
-            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(_init.INITS)}")
+            raise ValueError(f"unknown init {reprlib.repr(init)}; choose one of {', '.join(_init.INITS)}")
+        dropout = _check_probability("dropout", dropout)
         if not isinstance(residual, bool):
             raise TypeError(f"residual must be a bool, got {type(residual).__name__}")
-        # Everything needed to build the same architecture again (saving, copying, to_torch).
-        self.config = {"nin": nin, "nouts": list(nouts), "activation": activation,
-                       "output_activation": output_activation, "dropout": float(dropout),
+        seed = check_seed(seed)
+        nin, nouts = sizes[0], sizes[1:]
+        # Everything needed to build the same architecture again (saving, copying, to_torch): plain JSON values.
+        self.config = {"nin": nin, "nouts": nouts, "activation": activation,
+                       "output_activation": output_activation, "dropout": dropout,
                        "residual": residual, "init": init, "seed": seed}  # fmt: skip
         rng = generator(seed)  # our own generator: the global `random` state is never touched
-        sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else output_activation, init, rng)
             for i in range(len(nouts))
@@ -224,6 +305,16 @@ class MLP(Module):
                     outs = [[a + b for a, b in zip(xs, out)] for xs, out in zip(batch, outs)]
             batch = outs
         return _results(batch, single)
+
+    @staticmethod
+    def num_parameters_for(config: dict[str, Any]) -> int:
+        """How many numbers MLP(**config) learns, from its sizes alone: Σ over layers of (n_in + 1)·n_out.
+
+        Nothing is built, so nn.load can compare a file's config with its weights in microseconds before
+        building anything. The sizes are checked as the constructor checks them (TypeError, ValueError).
+        """
+        sizes = _sizes(config.get("nin"), config.get("nouts"))
+        return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
     def extra_repr(self) -> str:
         sizes = " -> ".join(str(n) for n in [self.nin, *(layer.nout for layer in self.layers)])

@@ -8,10 +8,14 @@ holding `self.layers = [Layer, ...]` has `layers.0.neurons.3.w.1`, PyTorch's dot
 
 from __future__ import annotations
 
+import numbers
+import os
+import reprlib
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from autograd import Value
+from nn import io
 
 
 class IncompatibleKeys(NamedTuple):
@@ -19,6 +23,18 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+
+def _number(name: str, x: Any) -> float:
+    """A state_dict entry that is not a float, as one: an int, a NumPy number (as Value() takes), a Value's data."""
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"state_dict[{name!r}] must be a number, got {type(x).__name__}: {reprlib.repr(x)}")
+    try:
+        return float(x)
+    except OverflowError:  # an int beyond the floats: 10**400
+        raise ValueError(f"state_dict[{name!r}] is an integer too large for a float") from None
 
 
 class Module:
@@ -79,12 +95,21 @@ class Module:
         A parameter reachable twice (a module shared by two attributes) is listed once, under its first
         name, as in PyTorch, so that an optimizer steps it once.
         """
+        # One walk, as parameters() makes it (modules depth first, each one's members in order), naming as it
+        # goes: going through named_modules() would read every module's members twice.
         result, seen = [], set()
-        for prefix, module in self.named_modules():
-            for name, item in module._named_members():
-                if isinstance(item, Value) and item not in seen:
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            prefix, module = stack.pop()
+            children = []
+            for name, i, item in module._members():
+                full = f"{prefix}{name}" if i is None else f"{prefix}{name}.{i}"
+                if isinstance(item, Module):
+                    children.append((f"{full}.", item))
+                elif item not in seen:
                     seen.add(item)
-                    result.append((f"{prefix}.{name}" if prefix else name, item))
+                    result.append((full, item))
+            stack.extend(reversed(children))
         return result
 
     def parameters(self) -> list[Value]:
@@ -132,7 +157,7 @@ class Module:
         model is left exactly as it was.
 
         strict=True: the keys must match exactly (RuntimeError naming the missing and unexpected keys).
-        A value that is not a real number: TypeError naming its key.
+        A value that is not a real number (int, float, or NumPy's; not a bool): TypeError naming its key.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict() takes a dict of name -> number, got {type(state_dict).__name__}")
@@ -150,14 +175,58 @@ class Module:
         for name, p in params.items():
             if name in state_dict:
                 x = state_dict[name]
-                if isinstance(x, Value):
-                    x = x.data
-                if isinstance(x, bool) or not isinstance(x, (int, float)):
-                    raise TypeError(f"state_dict[{name!r}] must be a number, got {type(x).__name__}: {x!r}")
-                updates.append((p, float(x)))
+                updates.append((p, x if type(x) is float else _number(name, x)))
         for p, x in updates:  # only now that every entry is known to be good
             p.data = x
         return IncompatibleKeys(missing, unexpected)
+
+    # --- state beyond the parameters: what else a resumed run needs (Dropout's random generator) ---------
+    def get_extra_state(self) -> Any:
+        """This module's own state that is not a parameter, as plain JSON values, or None when it has none.
+
+        PyTorch's name. Dropout returns its mask generator's state; most modules have none.
+        """
+        return None
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what get_extra_state() returned; a module without extra state takes none (ValueError)."""
+        raise ValueError(f"{type(self).__name__} has no extra state, got {type(state).__name__}")
+
+    def extra_state_dict(self) -> dict[str, Any]:
+        """{dotted module name: module.get_extra_state()} for each module with extra state, as plain JSON.
+
+        With state_dict() (the parameters' numbers) it is everything needed to resume a run exactly: an MLP
+        with dropout gives {"dropout": {"rng_state": ...}}. state_dict() itself stays numbers only.
+        """
+        result = {}
+        for name, module in self.named_modules():
+            state = module.get_extra_state()
+            if state is not None:
+                result[name] = state
+        return result
+
+    def load_extra_state_dict(self, extra_state: Mapping[str, Any]) -> None:
+        """Restore extra_state_dict(): its keys must be exactly this model's modules with extra state.
+
+        On any error (wrong keys: ValueError naming them; a bad state: the module's ValueError) nothing changes.
+        """
+        if not isinstance(extra_state, Mapping):
+            raise TypeError(f"load_extra_state_dict() takes a dict of module name -> state, "
+                            f"got {type(extra_state).__name__}")  # fmt: skip
+        before = self.extra_state_dict()
+        modules = dict(self.named_modules())
+        if set(extra_state) != set(before):
+            missing = [k for k in before if k not in extra_state]
+            unexpected = [k for k in extra_state if k not in before]
+            raise ValueError(f"extra state does not fit {type(self).__name__}: missing module(s) {missing}, "
+                             f"unexpected {reprlib.repr(unexpected)}")  # fmt: skip
+        try:
+            for name, state in extra_state.items():
+                modules[name].set_extra_state(state)
+        except BaseException:
+            for name, state in before.items():  # put back the ones already set
+                modules[name].set_extra_state(state)
+            raise
 
     # --- printing ---------------------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -180,8 +249,7 @@ class Module:
         """How many numbers the model learns."""
         return len(self.parameters())
 
-    def save(self, path: Any) -> None:
-        """Write this model's architecture and weights to `path` (a str or Path) as JSON; read back with nn.load."""
-        from nn.io import save  # here, not at the top: nn.io imports the models, which import this module
-
-        save(self, path)
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write this model's architecture, weights and extra state to `path` (a str or Path) as JSON; read it
+        back with nn.load."""
+        io.save(self, path)

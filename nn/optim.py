@@ -1,8 +1,9 @@
 """Optimizers turn each parameter's gradient into an update; schedules change the learning rate over time.
 
 Every update rule follows PyTorch's ``torch.optim`` step for step, so a parameter trained here and the same
-parameter trained by PyTorch (float64) stay equal to rounding error. A parameter is any object with float
-attributes ``data`` (its value) and ``grad`` (d loss / d value), in practice an ``autograd.Value``.
+parameter trained by PyTorch (float64) stay equal to rounding error. A parameter is a leaf ``autograd.Value``
+(one no operation made: an input or a weight), listed once: its ``data`` is the number an update moves, and
+its ``grad`` (d loss / d value) any real number, a Python float or a NumPy scalar alike.
 
 Typical loop (the schedule is stepped after the optimizer, as in PyTorch)::
 
@@ -20,8 +21,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from autograd import Value
 
 __all__ = [
     "Optimizer",
@@ -46,26 +50,30 @@ __all__ = [
 def _real(name: str, value: Any, allowed: str, ok: Callable[[float], bool]) -> float:
     """Return ``value`` as a float if it is a finite real number for which ``ok`` holds; else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number ({allowed}), got {type(value).__name__} {value!r}")
-    value = float(value)
+        raise TypeError(f"{name} must be a real number ({allowed}), "
+                        f"got {type(value).__name__} {reprlib.repr(value)}")  # fmt: skip
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the floats: 10**400
+        raise ValueError(f"Invalid {name}: an integer too large for a float; allowed: {allowed}") from None
     if not (math.isfinite(value) and ok(value)):
-        raise ValueError(f"Invalid {name}: {value!r}; allowed: {allowed}")
+        raise ValueError(f"Invalid {name}: {reprlib.repr(value)}; allowed: {allowed}")
     return value
 
 
 def _positive_int(name: str, value: Any) -> int:
     """Return ``value`` if it is an int >= 1; else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= 1, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be an int >= 1, got {type(value).__name__} {reprlib.repr(value)}")
     if value < 1:
-        raise ValueError(f"Invalid {name}: {value!r}; allowed: {name} >= 1")
+        raise ValueError(f"Invalid {name}: {reprlib.repr(value)}; allowed: {name} >= 1")
     return int(value)
 
 
 def _flag(name: str, value: Any) -> bool:
     """Return ``value`` if it is a bool; else raise (a typo like ``nesterov=0.9`` should not pass)."""
     if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {reprlib.repr(value)}")
     return value
 
 
@@ -79,7 +87,7 @@ def _non_negative(name: str, value: Any) -> float:
 
 def _betas(betas: Any) -> tuple[float, float]:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {reprlib.repr(betas)}")
     return (
         _real("betas[0]", betas[0], "0 <= beta1 < 1", lambda v: 0 <= v < 1),
         _real("betas[1]", betas[1], "0 <= beta2 < 1", lambda v: 0 <= v < 1),
@@ -87,12 +95,47 @@ def _betas(betas: Any) -> tuple[float, float]:
 
 
 def _grad_as_float(grad: Any, index: int) -> float:
-    """A gradient that is not a float (an int, or a ``Value`` left by ``create_graph=True``) as a float."""
-    if grad is None:
-        raise TypeError(f"parameter {index} has grad None; call backward() before step()")
-    if hasattr(grad, "data"):  # a Value: its number is in .data
-        grad = grad.data
-    return float(grad)
+    """A gradient that is not a float as a float: an int, a NumPy scalar, or a ``Value`` left by
+    ``create_graph=True`` (its number). Anything else is a TypeError naming the parameter."""
+    if isinstance(grad, Value):
+        return grad.data
+    if isinstance(grad, bool) or not isinstance(grad, numbers.Real):
+        hint = "; call backward() before step()" if grad is None else ""
+        raise TypeError(f"parameter {index} has grad {reprlib.repr(grad)} of type {type(grad).__name__}: "
+                        f"a grad must be a real number{hint}")  # fmt: skip
+    try:
+        return float(grad)
+    except OverflowError:  # an int beyond the floats: 10**400
+        raise ValueError(f"parameter {index} has a grad too large for a float: an int of "
+                         f"{len(str(grad))} digits") from None  # fmt: skip
+
+
+def _check_params(params: Any) -> list[Value]:
+    """The parameters as a list, each a leaf Value and none listed twice; else TypeError or ValueError.
+
+    A duplicate would be stepped twice per step(), and a non-leaf (the result of an operation) is recomputed
+    from its parents, so an update to it would be lost: PyTorch refuses both too.
+    """
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+        raise TypeError(
+            f"params must be an iterable of parameters (e.g. model.parameters()), got {type(params).__name__}"
+        )
+    params = list(params)
+    if not params:
+        raise ValueError("optimizer got an empty parameter list")
+    first_index: dict[int, int] = {}  # id(parameter) -> where it first appears (Values hash by identity)
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"parameter {i} is a {type(p).__name__} ({p!r}), not an autograd.Value; "
+                            f"pass model.parameters() or a list of Values")  # fmt: skip
+        if p.parents:
+            raise ValueError(f"can't optimize a non-leaf Value: parameter {i} ({p!r}) was made by {p.op!r}, so "
+                             f"an update to it would be lost; optimize the Values it was computed from")  # fmt: skip
+        if id(p) in first_index:
+            raise ValueError(f"duplicate parameters: parameter {i} ({p!r}) is the same Value as parameter "
+                             f"{first_index[id(p)]}, and would be stepped twice per step(); list it once")  # fmt: skip
+        first_index[id(p)] = i
+    return params
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -110,21 +153,8 @@ class Optimizer:
     _hyper_names: tuple[str, ...] = ("lr",)
     _state_names: tuple[str, ...] = ()
 
-    def __init__(self, params: Iterable[Any], lr: float) -> None:
-        if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
-            raise TypeError(
-                f"params must be an iterable of parameters (e.g. model.parameters()), "
-                f"got {type(params).__name__}"
-            )
-        self.params: list[Any] = list(params)
-        if not self.params:
-            raise ValueError("optimizer got an empty parameter list")
-        for i, p in enumerate(self.params):
-            if not (hasattr(p, "data") and hasattr(p, "grad")):
-                raise TypeError(
-                    f"parameter {i} ({type(p).__name__}) has no .data and .grad; "
-                    f"parameters must be Values (or objects with float .data and .grad)"
-                )
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
+        self.params: list[Value] = _check_params(params)
         self.lr: float = _lr(lr)
         self.step_count: int = 0  # how many times step() has run (PyTorch's state["step"])
         for name in self._state_names:
@@ -180,13 +210,14 @@ class Optimizer:
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         expected_keys = {"type", "hyper_parameters", "step_count", "state"}
         if set(state_dict) != expected_keys:
-            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {sorted(state_dict)}")
+            got = reprlib.repr(sorted(state_dict, key=repr))
+            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {got}")
         if state_dict["type"] != kind:
-            raise ValueError(f"state_dict is for a {state_dict['type']!r} optimizer, not {kind!r}")
+            raise ValueError(f"state_dict is for a {reprlib.repr(state_dict['type'])} optimizer, not {kind!r}")
 
         hyper = state_dict["hyper_parameters"]
         if not isinstance(hyper, dict) or set(hyper) != set(self._hyper_names):
-            got = sorted(hyper) if isinstance(hyper, dict) else hyper
+            got = reprlib.repr(sorted(hyper, key=repr) if isinstance(hyper, dict) else hyper)
             raise ValueError(f"{kind} hyper_parameters must have keys {sorted(self._hyper_names)}, got {got}")
         # A schedule may legitimately have driven lr to 0 (cosine to eta_min=0), so the saved lr only has to
         # be >= 0; the other hyper-parameters are checked by building a fresh optimizer from them.
@@ -195,9 +226,9 @@ class Optimizer:
         fresh.lr = lr
 
         step_count = state_dict["step_count"]
-        if isinstance(step_count, bool) or not isinstance(step_count, int) or step_count < 0:
-            raise ValueError(f"step_count must be an int >= 0, got {step_count!r}")
-        fresh.step_count = step_count
+        if isinstance(step_count, bool) or not isinstance(step_count, numbers.Integral) or step_count < 0:
+            raise ValueError(f"step_count must be an int >= 0, got {reprlib.repr(step_count)}")
+        fresh.step_count = int(step_count)
 
         states = state_dict["state"]
         if not isinstance(states, list) or len(states) != len(self.params):
@@ -210,7 +241,8 @@ class Optimizer:
             for i, entry in enumerate(states):
                 if not isinstance(entry, dict) or set(entry) != set(self._state_names):
                     raise ValueError(
-                        f"state[{i}] must be a dict with keys {sorted(self._state_names)}, got {entry!r}"
+                        f"state[{i}] must be a dict with keys {sorted(self._state_names)}, "
+                        f"got {reprlib.repr(entry)}"
                     )
                 value = entry[name]
                 if value is None and name == "momentum_buffer":
@@ -233,10 +265,11 @@ class SGD(Optimizer):
 
     _hyper_names = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
     _state_names = ("momentum_buffer",)
+    momentum_buffer: list[float | None]  # per parameter; None before its first step
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
@@ -284,11 +317,14 @@ class Adam(Optimizer):
 
     _hyper_names = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
     _state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    exp_avg: list[float]  # m, per parameter
+    exp_avg_sq: list[float]  # v
+    max_exp_avg_sq: list[float]  # max of v so far (amsgrad)
     _decoupled_weight_decay = False  # AdamW sets this: decay the weight itself instead of the gradient
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -336,7 +372,7 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -357,10 +393,13 @@ class RMSprop(Optimizer):
 
     _hyper_names = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
     _state_names = ("square_avg", "grad_avg", "momentum_buffer")
+    square_avg: list[float]  # v, per parameter
+    grad_avg: list[float]  # a (centered)
+    momentum_buffer: list[float]  # b
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
@@ -407,10 +446,11 @@ class Adagrad(Optimizer):
 
     _hyper_names = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize")
     _state_names = ("sum",)
+    sum: list[float]  # s, per parameter
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: Iterable[Value],
         lr: float = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
@@ -494,43 +534,36 @@ class LRScheduler:
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         expected_keys = {"type", "hyper_parameters", "last_epoch", "base_lrs", "last_lr"}
         if set(state_dict) != expected_keys:
-            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {sorted(state_dict)}")
+            got = reprlib.repr(sorted(state_dict, key=repr))
+            raise ValueError(f"state_dict keys must be {sorted(expected_keys)}, got {got}")
         if state_dict["type"] != kind:
-            raise ValueError(f"state_dict is for a {state_dict['type']!r} scheduler, not {kind!r}")
+            raise ValueError(f"state_dict is for a {reprlib.repr(state_dict['type'])} scheduler, not {kind!r}")
         hyper = state_dict["hyper_parameters"]
         if not isinstance(hyper, dict) or set(hyper) != set(self._hyper_names):
             raise ValueError(
-                f"{kind} hyper_parameters must have keys {sorted(self._hyper_names)}, got {hyper!r}"
+                f"{kind} hyper_parameters must have keys {sorted(self._hyper_names)}, got {reprlib.repr(hyper)}"
             )
         last_epoch = state_dict["last_epoch"]
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < 0:
-            raise ValueError(f"last_epoch must be an int >= 0, got {last_epoch!r}")
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) or last_epoch < 0:
+            raise ValueError(f"last_epoch must be an int >= 0, got {reprlib.repr(last_epoch)}")
         lrs = {}
         for key in ("base_lrs", "last_lr"):
             value = state_dict[key]
             if not isinstance(value, list) or len(value) != 1:
-                raise ValueError(f"{key} must be a list with one learning rate, got {value!r}")
+                raise ValueError(f"{key} must be a list with one learning rate, got {reprlib.repr(value)}")
             lrs[key] = [_non_negative(key, value[0])]
         # Check the hyper-parameters by building a fresh schedule on a throw-away optimizer.
-        probe = SGD([_Slot()], lr=1.0)
+        probe = SGD([Value(0.0)], lr=1.0)
         checked = type(self)(probe, **hyper)
         for name in self._hyper_names:
             setattr(self, name, getattr(checked, name))
-        self.last_epoch = last_epoch
+        self.last_epoch = int(last_epoch)
         self.base_lrs = lrs["base_lrs"]
         self._last_lr = lrs["last_lr"]
 
     def __repr__(self) -> str:
         args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyper_names)
         return f"{type(self).__name__}({args}, last_epoch={self.last_epoch})"
-
-
-class _Slot:
-    """A stand-in parameter, used only to validate a scheduler's saved hyper-parameters."""
-
-    def __init__(self) -> None:
-        self.data = 0.0
-        self.grad = 0.0
 
 
 class StepLR(LRScheduler):

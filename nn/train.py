@@ -14,10 +14,10 @@ mini-batch of every epoch, steps the learning-rate schedule once per epoch, and 
 
 from __future__ import annotations
 
-import gc
 import importlib.util
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import numbers
+import reprlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,8 @@ import autograd
 from autograd import Value
 from nn import functional as F
 from nn import optim
-from nn.checks import check_bool, check_int, generator
+from nn.checks import check_bool, check_int, describe, generator, is_real
+from nn.collector import cycle_collector_paused
 from nn.data import DataLoader
 from nn.module import Module
 
@@ -71,16 +72,13 @@ def _mse(outputs: list[Any], targets: list[Any]) -> Value:
     flat_out: list[Any] = []
     flat_target: list[float] = []
     for o, t in zip(outputs, targets):
-        if isinstance(o, Value):
-            flat_out.append(o)
-            flat_target.append(float(t))
-        else:
-            o = list(o)
-            t = list(t) if isinstance(t, Sequence) else [t]
-            if len(o) != len(t):
-                raise ValueError(f"mse: a sample has {len(o)} outputs but its target has {len(t)} entries")
-            flat_out.extend(o)
-            flat_target.extend(float(v) for v in t)
+        o = [o] if isinstance(o, Value) else list(o)
+        t = list(t) if isinstance(t, Sequence) else [t]
+        if len(o) != len(t):
+            raise ValueError(f"loss='mse' needs one target entry per model output: a sample has {len(o)} "
+                             f"output(s) but its target {reprlib.repr(t)} has {len(t)} entries")  # fmt: skip
+        flat_out.extend(o)
+        flat_target.extend(float(v) for v in t)
     return F.mse_loss(flat_out, flat_target)
 
 
@@ -95,13 +93,14 @@ LOSSES: dict[str, tuple[LossFn, str | None, float]] = {
 
 def _check_targets(loss: str, y: Sequence[Any], name: str) -> None:
     """Fail early, before any training, when the labels do not fit the named loss."""
-    for i, t in enumerate(y):
+    for i, t in enumerate(y):  # NumPy's numbers pass as Python's (numbers.Real, numbers.Integral), bools never
         if loss == "mse":
-            ok = isinstance(t, (int, float, Sequence)) and not isinstance(t, (bool, str))
+            ok = is_real(t) or (isinstance(t, Sequence) and not isinstance(t, (str, bytes))
+                                and all(is_real(v) for v in t))  # fmt: skip
         elif loss == "cross_entropy":
-            ok = isinstance(t, int) and not isinstance(t, bool) and t >= 0
+            ok = _is_label(t) and t >= 0
         else:
-            ok = not isinstance(t, bool) and isinstance(t, (int, float)) and t in (0, 1)
+            ok = is_real(t) and t in (0, 1)
         if not ok:
             allowed = LOSSES[loss][1] or "numbers (or lists of numbers)"
             raise ValueError(f"loss={loss!r} needs targets that are {allowed}; {name}[{i}] is {t!r}")
@@ -239,32 +238,28 @@ def _resolve_loss(loss: Any) -> tuple[LossFn, str | None, float]:
 
 
 def _is_label(t: Any) -> bool:
-    return isinstance(t, int) and not isinstance(t, bool)
+    return isinstance(t, numbers.Integral) and not isinstance(t, bool)
+
+
+def _checked_loss(value: Any) -> Value:
+    """What the loss function returned, if it is a Value that backward() can start from; else a TypeError."""
+    if not isinstance(value, Value):
+        raise TypeError(f"loss must return a Value (the mini-batch's loss, computed from the outputs it is "
+                        f"given), got {describe(value)}")  # fmt: skip
+    return value
+
+
+def _checked_penalty(value: Any) -> Value | float:
+    """What regularization(model) returned, if it is a Value or a plain number; else a TypeError."""
+    if not (isinstance(value, Value) or is_real(value)):
+        raise TypeError(f"regularization must return a Value (e.g. 1e-4 * l2_penalty(model.parameters())), "
+                        f"got {describe(value)}")  # fmt: skip
+    return value
 
 
 def _mean_loss(loss_fn: LossFn, outputs: list[Any], targets: list[Any]) -> float:
     value = loss_fn(outputs, targets)
     return float(getattr(value, "data", value))
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector during one training step, then restore it as it was.
-
-    A step builds thousands of nodes that stay alive until the step ends, and the collector keeps scanning
-    them. It can never find anything there: a node refers only to its parents, so a graph has no reference
-    cycles (tests/test_engine_semantics.py checks it) and is freed by reference counting when the step ends.
-    Measured on micrograd's demo step, the scans were about a fifth of the time. The step must drop its
-    graph before the block ends: the collector counts the objects made while it was paused, and scans
-    whatever of them is still alive at the first allocation after it is back.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def fit(
@@ -302,7 +297,7 @@ def fit(
     loss_fn, loss_name, threshold = _resolve_loss(loss)
     epochs = check_int("epochs", epochs, 1)
     if batch_size is not None:
-        check_int("batch_size", batch_size, 1)
+        batch_size = check_int("batch_size", batch_size, 1)
     progress = check_bool("progress", progress)
     shuffle = check_bool("shuffle", shuffle)
     generator(seed)  # checks the seed now, before anything changes (the DataLoader makes its own)
@@ -346,11 +341,11 @@ def fit(
             history.lr.append(optimizer.lr)
             total_loss, correct, seen = 0.0, 0, 0
             for X_batch, y_batch in loader:
-                with _cycle_collector_paused():
+                with cycle_collector_paused():  # a step's graph has no cycles to find: nn/collector.py
                     outputs = _outputs(model, X_batch)
-                    batch_loss = loss_fn(outputs, y_batch)
+                    batch_loss = _checked_loss(loss_fn(outputs, y_batch))
                     if regularization is not None:
-                        batch_loss = batch_loss + regularization(model)
+                        batch_loss = batch_loss + _checked_penalty(regularization(model))
                     optimizer.zero_grad()
                     batch_loss.backward()
                     optimizer.step()

@@ -1,9 +1,13 @@
-"""Random expression graphs as recipes, replayed identically in chaingrad and in PyTorch float64."""
+"""Random expression graphs as recipes, replayed identically in chaingrad and in PyTorch float64; and the wrong
+arguments and corrupted files that nn's public functions must refuse with a TypeError or ValueError."""
 
 from __future__ import annotations
 
+import json
 import math
+import numbers
 import operator
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,3 +220,152 @@ UNARY_OPS = {
     "sin": (lambda v: v.sin(), torch.sin),
     "cos": (lambda v: v.cos(), torch.cos),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrong arguments for nn's public functions. `anything` is what a user might pass by mistake; the
+# `wrong_*` strategies keep only what a given argument must refuse, so a call given one of them has to
+# raise. (Valid values are left out on purpose where they could be huge: nin=10**30 is a valid size.)
+# ---------------------------------------------------------------------------------------------
+
+# Errors a bad argument must never surface as: each means an unchecked argument reached the arithmetic,
+# the indexing, a recursion or a decoder. UnicodeDecodeError is a ValueError, but one without the file's name.
+FORBIDDEN_ERRORS = (AttributeError, IndexError, KeyError, ZeroDivisionError, RecursionError, OverflowError,
+                    UnicodeError, AssertionError)  # fmt: skip
+
+
+def _numpy_scalars() -> st.SearchStrategy:
+    import numpy as np
+
+    return st.sampled_from([np.float32(0.5), np.float64(-1.5), np.int64(3), np.int32(-2), np.int64(0),
+                            np.float64("nan"), np.float32("inf"), np.bool_(True), np.uint8(7)])  # fmt: skip
+
+
+anything = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.sampled_from([10**400, -(10**400), 2**63, 2**64 + 1]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.complex_numbers(max_magnitude=3, allow_nan=False, allow_infinity=False),
+    st.text(max_size=4),
+    st.binary(max_size=4),
+    st.lists(st.one_of(st.integers(-3, 3), st.floats(-2, 2), st.none(), st.text(max_size=2)), max_size=3),
+    st.tuples(st.floats(-1, 1), st.floats(-1, 1)),
+    st.dictionaries(st.text(max_size=3), st.integers(-2, 2), max_size=2),
+    st.builds(autograd.Value, st.floats(-2, 2)),
+    st.builds(object),
+    st.builds(random.Random, st.integers(0, 9)),
+    _numpy_scalars(),
+)
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def is_finite_real(x: Any) -> bool:
+    if not isinstance(x, numbers.Real) or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # 10**400: finite, but no float holds it; the checks refuse it as a float too
+        return False
+
+
+wrong_sizes = anything.filter(lambda x: not (_is_int(x) and x >= 1))
+wrong_learning_rates = anything.filter(lambda x: not (is_finite_real(x) and x > 0))
+wrong_seeds = anything.filter(lambda x: not (x is None or _is_int(x)))
+wrong_rngs = anything.filter(lambda x: not (x is None or isinstance(x, random.Random)))
+wrong_flags = anything.filter(lambda x: not isinstance(x, bool))
+wrong_probabilities = anything.filter(lambda x: not (is_finite_real(x) and 0 <= x <= 1))
+wrong_finite_numbers = anything.filter(lambda x: not is_finite_real(x))
+wrong_names = anything.filter(lambda x: not isinstance(x, str)) | st.sampled_from(["", "RELU", "gelu", "relu "])
+wrong_gains = anything.filter(lambda x: not (is_finite_real(x) and x >= 0))
+
+
+@st.composite
+def wrong_parameter_lists(draw: st.DrawFn) -> Any:
+    """What an optimizer must refuse as its parameters: not a list, empty, or a list with a bad entry."""
+    good = [autograd.Value(1.0), autograd.Value(-2.0)]
+    kind = draw(st.sampled_from(["not a list", "empty", "not a Value", "duplicate", "non-leaf"]))
+    if kind == "not a list":
+        return draw(anything.filter(lambda x: not isinstance(x, (list, tuple)) or isinstance(x, (str, bytes))))
+    if kind == "empty":
+        return []
+    position = draw(st.integers(0, len(good)))
+    if kind == "not a Value":
+        bad = draw(anything.filter(lambda x: not isinstance(x, autograd.Value)))
+    elif kind == "duplicate":
+        bad = good[draw(st.integers(0, len(good) - 1))]
+    else:
+        bad = good[0] * good[1]
+    return good[:position] + [bad] + good[position:]
+
+
+# JSON values of every kind, nested a little: what a hand-edited or corrupted file may hold anywhere.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def json_paths(value: Any, prefix: tuple = (), every: bool = True) -> list[tuple]:
+    """Every place in a JSON value (a path of keys and indices), the value itself included as ().
+
+    every=False keeps only the first three and the last entry of each list, so that a long list (a random
+    generator's 625 state words) does not crowd out the rest of a document.
+    """
+    paths = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            paths += json_paths(v, prefix + (k,), every)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            if every or i < 3 or i == len(value) - 1:
+                paths += json_paths(v, prefix + (i,), every)
+    return paths
+
+
+DROP = object()  # "remove this entry" for replaced()
+
+
+def replaced(value: Any, path: tuple, new: Any) -> Any:
+    """A deep copy of a JSON value with the entry at `path` replaced by `new` (or removed when new is DROP)."""
+    if not path:
+        return new
+    copy = json.loads(json.dumps(value))
+    parent = copy
+    for key in path[:-1]:
+        parent = parent[key]
+    if new is DROP:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = new
+    return copy
+
+
+@st.composite
+def corrupted_model_files(draw: st.DrawFn, document: dict) -> bytes:
+    """A model file one corruption away from `document`: an entry replaced or removed, the text cut short or
+    spliced with junk, nested too deeply, or not even text."""
+    text = json.dumps(document)
+    kind = draw(st.sampled_from(["replace", "replace", "replace", "remove", "cut", "splice", "nest", "bytes"]))
+    if kind in ("replace", "remove"):
+        path = draw(st.sampled_from(json_paths(document, every=False)))
+        if kind == "remove" and path:
+            return json.dumps(replaced(document, path, DROP)).encode()
+        return json.dumps(replaced(document, path, draw(json_values))).encode()
+    if kind == "cut":
+        return text[: draw(st.integers(0, len(text) - 1))].encode()
+    if kind == "splice":
+        at = draw(st.integers(0, len(text)))
+        return (text[:at] + draw(st.text(max_size=5)) + text[at:]).encode()
+    if kind == "nest":
+        depth = draw(st.integers(10, 5000))
+        path = draw(st.sampled_from([p for p in json_paths(document, every=False) if p]))
+        marker = "\u0000MARK\u0000"
+        nested = json.dumps(replaced(document, path, marker))
+        return nested.replace(json.dumps(marker), "[" * depth + "]" * depth).encode()
+    return draw(st.binary(max_size=64)) + draw(st.sampled_from([b"", b"\xff\xfe", b"\x80", b"\xc3"]))

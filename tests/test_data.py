@@ -381,3 +381,19 @@ def test_bad_dataloader_arguments_raise_clear_errors(X, y, kwargs, error, needle
 def test_load_digits_rejects_a_non_bool_normalize():
     with pytest.raises(TypeError, match="normalize"):
         load_digits(normalize="yes")
+
+
+def test_numpy_numbers_give_the_same_data_as_python_numbers_and_bools_are_still_refused():
+    np = pytest.importorskip("numpy")
+    assert make_moons(np.int64(20), noise=np.float32(0.25), seed=np.int64(1)) == make_moons(20, noise=0.25, seed=1)
+    assert (make_blobs(10, centers=np.int32(2), center_box=(np.float32(-1), 1.0), seed=0)
+            == make_blobs(10, centers=2, center_box=(-1.0, 1.0), seed=0))  # fmt: skip
+    X, y = list(range(10)), list(range(10))
+    assert train_test_split(X, y, test_size=np.int64(3), seed=0) == train_test_split(X, y, test_size=3, seed=0)
+    assert [b for _, b in DataLoader(X, y, batch_size=np.int64(4))] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    with pytest.raises(TypeError, match="n_samples"):
+        make_moons(True)
+    with pytest.raises(ValueError, match="noise must be a finite number >= 0.*too large for a float"):
+        make_moons(10, noise=10**400)
+    with pytest.raises(ValueError, match="center_box"):
+        make_blobs(10, center_box=(0, 10**400))

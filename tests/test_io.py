@@ -1,9 +1,14 @@
 """nn.save / nn.load: exact JSON round trips, a documented file format, atomic writes, clear errors on bad files."""
 
+import importlib.util
 import json
 import math
 import os
+import signal
 import struct
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -264,3 +269,145 @@ def test_integer_weights_in_a_hand_written_file_load_as_floats(tmp_path):
     path.write_text(json.dumps(document), encoding="utf-8")
     values = list(nn.load(path).state_dict().values())
     assert values == [1.0] * len(values) and all(type(v) is float for v in values)
+
+
+# --- files that would have crashed or exhausted the loader ----------------------------------------------------
+
+
+def test_a_config_far_bigger_than_its_weights_is_refused_before_any_model_is_built(tmp_path, monkeypatch):
+    # The issue's 251-byte file asked for nin=100000000: the model was built (40 s, 3 GB) before any check.
+    text = ('{"format": "chaingrad", "version": 1, "architecture": {"class": "MLP", "config": '
+            '{"nin": 100000000, "nouts": [1]}}, "state_dict": {"layers.0.neurons.0.w.0": 0.5, '
+            '"layers.0.neurons.0.b": 0.0}}')  # fmt: skip
+    path = tmp_path / "m.json"
+    path.write_text(text, encoding="utf-8")
+    built = []
+    monkeypatch.setattr(nn.Neuron, "__init__", lambda self, *a, **k: built.append(a))
+    with pytest.raises(ValueError, match=r"does not fit|do not fit") as info:
+        nn.load(path)
+    assert "makes 100000001 parameters, the file holds 2 weights" in str(info.value)
+    assert str(path) in str(info.value)
+    assert built == []
+
+
+def deep_nesting() -> bytes:
+    return ('{"format": "chaingrad", "version": 1, "architecture": ' + "[" * 100_000 + "]" * 100_000
+            + ', "state_dict": {}}').encode()  # fmt: skip
+
+
+MALFORMED = {
+    "1000-deep nesting": (deep_nesting, "nested too deeply"),
+    "nesting in the config": (lambda: edit(lambda d: d["architecture"]["config"].__setitem__(
+        "nouts", json.loads("[" * 500 + "]" * 500))).encode(), "bad MLP config"),
+    "class as a list": (lambda: edit(lambda d: d["architecture"].__setitem__("class", ["MLP"])).encode(),
+                        r"unknown model class \['MLP'\]"),
+    "a weight of 10**400": (lambda: edit(set_weight("layers.0.neurons.0.w.0", 10**400)).encode(),
+                            r"weight 'layers\.0\.neurons\.0\.w\.0' must be a finite number, got an integer of 401"),
+    "nin of 10**400": (lambda: edit(lambda d: d["architecture"]["config"].__setitem__("nin", 10**400)).encode(),
+                       "do not fit the architecture"),
+    "a size of 10**5000 digits": (lambda: edit(set_weight("layers.0.neurons.0.w.0", 12345.5)).replace(
+        "12345.5", "1" * 5000).encode(), "digits"),
+    "not UTF-8": (lambda: b'{"format": "chaingrad", "version": 1, "\xff\xfe": 0}', r"not UTF-8 text.*byte 39 .*xff"),
+    "UTF-16": (lambda: json.dumps(good_document()).encode("utf-16"), "not UTF-8 text"),
+    "dropout as null": (lambda: edit(lambda d: d["architecture"]["config"].__setitem__("dropout", None)).encode(),
+                        "dropout must be a number between 0 and 1, got None"),
+    "nouts of lists": (lambda: edit(lambda d: d["architecture"]["config"].__setitem__("nouts", [[2], [1]])).encode(),
+                       r"nouts\[0\] must be an int"),
+    "missing nin": (lambda: edit(lambda d: d["architecture"]["config"].pop("nin")).encode(), "nin"),
+    "extra state of a model without dropout": (lambda: edit(lambda d: d.__setitem__(
+        "extra_state", {"dropout": {"rng_state": {}}})).encode(), r"bad extra_state.*unexpected \['dropout'\]"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_a_malformed_file_is_a_plain_value_error_naming_the_file_and_the_problem(tmp_path, name):
+    make, message = MALFORMED[name]
+    content = make()
+    path = tmp_path / "m.json"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as info:
+        nn.load(path)
+    assert type(info.value) is ValueError  # not a UnicodeDecodeError, which is a ValueError without the path
+    assert str(path) in str(info.value)
+    assert len(str(info.value)) < 1000  # a short message, even for a huge config
+    assert snapshot(tmp_path) == {"m.json": content}
+
+
+def test_loading_a_model_of_100k_parameters_is_linear_not_quadratic(tmp_path):
+    # Each weight's name was looked up in a set rebuilt from all the names: 100k parameters took minutes. Now
+    # it is well under a second; the bound here is loose, for a busy machine, and in CPU time of this process.
+    model = nn.MLP(100, [400, 150, 1], seed=0)
+    assert model.num_parameters() == 100_701
+    path = tmp_path / "m.json"
+    model.save(path)
+    start = time.process_time()
+    loaded = nn.load(path)
+    seconds = time.process_time() - start
+    assert loaded.state_dict() == model.state_dict()
+    assert seconds < 5.0, f"nn.load of 100k parameters took {seconds:.2f} s of CPU"
+
+
+# --- a process killed while saving ------------------------------------------------------------------------------
+
+# A child process that starts saving a model to argv[1], writes half the file, says so, and waits to be killed.
+STUCK_SAVER = """
+import json, sys, time
+import nn
+from nn import io as nn_io
+
+def half_then_wait(document, f, **kwargs):
+    text = json.dumps(document, **kwargs)
+    f.write(text[: len(text) // 2])
+    f.flush()
+    print("half written", flush=True)
+    time.sleep(120)
+
+nn_io.json.dump = half_then_wait
+nn.MLP(2, [3, 1], seed=5).save(sys.argv[1])
+"""
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start_stuck_saver(path) -> subprocess.Popen:
+    """A saver process that is in the middle of writing `path`'s temporary file when this returns."""
+    env = {**os.environ, "PYTHONPATH": REPO}
+    child = subprocess.Popen([sys.executable, "-c", STUCK_SAVER, str(path)], stdout=subprocess.PIPE, text=True,
+                             cwd=REPO, env=env)  # fmt: skip
+    assert child.stdout.readline() == "half written\n"
+    return child
+
+
+def temporaries(directory) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL") or importlib.util.find_spec("fcntl") is None, reason="POSIX only")
+def test_a_save_cleans_up_after_savers_killed_by_sigkill_and_the_file_is_whole(tmp_path):
+    path = tmp_path / "m.json"
+    for _ in range(3):
+        child = start_stuck_saver(path)  # each one's save first removes what the one before it left
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(30)
+        assert len(temporaries(tmp_path)) == 1  # what the issue saw pile up: no `finally` runs after SIGKILL
+    model = nn.MLP(2, [3, 1], seed=6)
+    model.save(path)
+    assert snapshot(tmp_path).keys() == {"m.json"}
+    assert nn.load(path).state_dict() == model.state_dict()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL") or importlib.util.find_spec("fcntl") is None, reason="POSIX only")
+def test_a_save_leaves_the_temporary_file_of_a_saver_still_at_work_alone(tmp_path):
+    path = tmp_path / "m.json"
+    child = start_stuck_saver(path)
+    try:
+        at_work = temporaries(tmp_path)
+        assert len(at_work) == 1
+        nn.MLP(2, [1], seed=7).save(path)
+        nn.MLP(2, [1], seed=7).save(tmp_path / "other.json")  # another file's save never looks at it either
+        assert temporaries(tmp_path) == at_work
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(30)
+    nn.MLP(2, [1], seed=8).save(path)  # its writer is dead now
+    assert temporaries(tmp_path) == []

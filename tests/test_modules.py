@@ -1,5 +1,6 @@
 """nn.Module, Neuron, Layer, MLP, Dropout and nn.init: names, modes, state, graphs, and parity with PyTorch float64."""
 
+import json
 import math
 import random
 
@@ -578,3 +579,123 @@ def test_neuron_and_layer_take_a_seed_like_mlp_without_touching_global_random_st
     assert global_random.getstate() == state
     with pytest.raises(TypeError, match="seed must be an int or None"):
         nn.Neuron(2, seed=1.5)
+
+
+# --- init arguments: checked before any weight is written -----------------------------------------------------
+
+
+@pytest.mark.parametrize("call, error, named", [
+    (lambda w: nn.init.uniform(w, math.nan, 1.0), ValueError, "a must be a finite number"),
+    (lambda w: nn.init.uniform(w, 0.0, math.inf), ValueError, "b must be a finite number"),
+    (lambda w: nn.init.uniform(w, 1.0, -1.0), ValueError, r"a <= b, got a=1\.0, b=-1\.0"),
+    (lambda w: nn.init.uniform(w, "0", 1.0), TypeError, "a must be a finite number"),
+    (lambda w: nn.init.uniform(w, 10**400, 10**401), ValueError, "too large for a float"),
+    (lambda w: nn.init.xavier_uniform(w, 2, 3, gain=math.nan), ValueError, "gain must be a finite number >= 0"),
+    (lambda w: nn.init.xavier_uniform(w, 2, 3, gain=-1.0), ValueError, "gain must be a finite number >= 0"),
+    (lambda w: nn.init.xavier_uniform(w, 2, 3, gain=None), TypeError, "gain"),
+    (lambda w: nn.init.xavier_uniform(w, 2, -2), ValueError, "fan_out must be an int >= 1, got -2"),
+    (lambda w: nn.init.kaiming_uniform(w, 0), ValueError, "fan_in must be an int >= 1, got 0"),
+    (lambda w: nn.init.kaiming_uniform(w, -3), ValueError, "fan_in must be an int >= 1, got -3"),
+    (lambda w: nn.init.kaiming_uniform(w, 2.0), TypeError, "fan_in must be an int"),
+    (lambda w: nn.init.kaiming_uniform(w, 2, rng=3), TypeError, "rng must be a random.Random or None, got 3"),
+    (lambda w: nn.init.kaiming_uniform(w, 2, nonlinearity="swish"), ValueError, "swish"),
+    (lambda w: nn.init.kaiming_uniform(w, 2, nonlinearity=["relu"]), TypeError, "nonlinearity"),
+    (lambda w: nn.init.uniform(w + [1.0]), TypeError, r"values\[3\] must be a Value, got 1\.0"),
+    (lambda w: nn.init.uniform(w[0]), TypeError, "values must be a list of Values"),
+])  # fmt: skip
+def test_a_bad_init_argument_is_a_clear_error_and_no_weight_changes(call, error, named):
+    w = [Value(0.5) for _ in range(3)]
+    with pytest.raises(error, match=named):
+        call(w)
+    assert [v.data for v in w] == [0.5, 0.5, 0.5]
+
+
+def test_uniform_with_a_equal_to_b_fills_that_number_as_torch_does():
+    w = [Value(0.0) for _ in range(4)]
+    nn.init.uniform(w, 2.5, 2.5)
+    assert [v.data for v in w] == torch.empty(4, dtype=F64).uniform_(2.5, 2.5).tolist() == [2.5] * 4
+
+
+def test_init_takes_numpy_numbers_as_the_same_python_numbers():
+    np = pytest.importorskip("numpy")
+    plain, odd = [Value(0.0) for _ in range(6)], [Value(0.0) for _ in range(6)]
+    nn.init.xavier_uniform(plain, 4, 2, gain=2.0, rng=random.Random(3))
+    nn.init.xavier_uniform(odd, np.int64(4), np.int32(2), gain=np.float32(2.0), rng=random.Random(3))
+    assert [v.data for v in odd] == [v.data for v in plain]
+    nn.init.uniform(odd, np.float32(-0.5), np.float64(0.25), rng=random.Random(4))
+    nn.init.uniform(plain, -0.5, 0.25, rng=random.Random(4))
+    assert [v.data for v in odd] == [v.data for v in plain]
+
+
+# --- constructor and forward arguments: readable errors, NumPy numbers as Python's ---------------------------
+
+
+@pytest.mark.parametrize("make, error, named", [
+    (lambda: nn.Neuron(2, init="xavier", fan_out=-2), ValueError, "fan_out must be an int >= 1, got -2"),
+    (lambda: nn.Neuron(2, init="xavier", fan_out=0), ValueError, "fan_out must be an int >= 1, got 0"),
+    (lambda: nn.Neuron(2, rng=3), TypeError, "rng must be a random.Random or None, got 3"),
+    (lambda: nn.Layer(2, 2, rng="r"), TypeError, "rng must be a random.Random"),
+    (lambda: nn.Layer(2, 2, init="normal"), ValueError, "unknown init 'normal'"),
+    (lambda: nn.Neuron(2, activation=["relu"]), TypeError, "activation"),
+    (lambda: nn.MLP(2, [2, 1], dropout=None), TypeError, "dropout must be a number between 0 and 1, got None"),
+    (lambda: nn.MLP(2, [2, 1], dropout="0.5"), TypeError, "dropout must be a number between 0 and 1"),
+    (lambda: nn.MLP(2, [2, 1], dropout=math.nan), ValueError, "dropout must be a number between 0 and 1, got nan"),
+    (lambda: nn.MLP(True, [1]), TypeError, "nin must be an int >= 1, got True"),
+    (lambda: nn.MLP(2, "16"), TypeError, "nouts must be a non-empty list"),
+    (lambda: nn.Dropout(seed="a"), TypeError, "seed must be an int or None, got 'a'"),
+    (lambda: nn.Dropout(seed=1.5), TypeError, "seed must be an int or None, got 1.5"),
+    (lambda: nn.Dropout(None), TypeError, "dropout probability p must be a number between 0 and 1, got None"),
+    (lambda: nn.Dropout(True), TypeError, "dropout probability"),
+])  # fmt: skip
+def test_a_bad_constructor_argument_names_itself_what_it_got_and_what_is_allowed(make, error, named):
+    with pytest.raises(error, match=named):
+        make()
+
+
+@pytest.mark.parametrize("bad, named", [("abc", "is str: 'abc'"), (None, "is NoneType"), ({"a": 1.0}, "is dict"),
+                                        ([Value(1.0), "a"], "holds str: 'a'"), (True, "is bool: True"),
+                                        ([[1.0], ["x"]], "holds str: 'x'")])  # fmt: skip
+def test_dropout_of_something_that_is_not_values_or_numbers_is_a_type_error_saying_what_it_takes(bad, named):
+    with pytest.raises(TypeError, match=f"Dropout takes .*{named}"):
+        nn.Dropout(0.5, seed=0)(bad)
+
+
+def test_dropout_of_a_number_zeroes_it_or_scales_it_and_of_a_batch_draws_masks_input_after_input():
+    # The issue: Dropout()(3.0) was "'float' object is not iterable". A number is one unit, like a Value.
+    outs = [nn.Dropout(0.5, seed=s)(3.0) for s in range(40)]
+    assert set(outs) == {0.0, 6.0}
+    assert nn.Dropout(0.5, seed=0).eval()(3.0) == 3.0
+    xs = units(6)
+    one_by_one = nn.Dropout(0.5, seed=4)
+    expected = [[o.data for o in one_by_one(xs)], [o.data for o in one_by_one(xs)]]
+    batch = nn.Dropout(0.5, seed=4)([xs, xs])
+    assert [[o.data for o in out] for out in batch] == expected
+
+
+def test_numpy_numbers_are_taken_wherever_python_numbers_are_and_bools_are_not():
+    np = pytest.importorskip("numpy")
+    plain = nn.MLP(2, [3, 1], dropout=0.25, seed=3)
+    odd = nn.MLP(np.int64(2), [np.int32(3), np.int64(1)], dropout=np.float32(0.25), seed=np.int64(3))
+    assert odd.config == plain.config and json.dumps(odd.config) == json.dumps(plain.config)
+    assert odd.state_dict() == plain.state_dict()
+    assert nn.Dropout(np.float32(0.25)).p == 0.25
+    plain.eval(), odd.eval()
+    x = [0.5, -1.25]  # both exact in float32
+    assert odd([np.float32(0.5), np.float64(-1.25)]).data == plain(x).data == odd(x).data
+    assert nn.MLP(1, [1], seed=0)(np.float32(0.5)).data == nn.MLP(1, [1], seed=0)(0.5).data
+    odd.load_state_dict({k: np.float32(0.5) if i % 2 else np.int64(-2) for i, k in enumerate(odd.state_dict())})
+    assert list(odd.state_dict().values()) == [0.5 if i % 2 else -2.0 for i in range(odd.num_parameters())]
+    with pytest.raises(TypeError, match="nin must be an int"):
+        nn.MLP(np.float32(2), [1])
+    with pytest.raises(TypeError, match="input entries must be numbers or Values, got bool: True"):
+        plain([True, 1.0])
+    with pytest.raises(TypeError, match=r"state_dict\['layers\.0\.neurons\.0\.w\.0'\] must be a number"):
+        plain.load_state_dict({k: np.bool_(True) for k in plain.state_dict()})
+
+
+def test_load_state_dict_of_an_integer_too_large_for_a_float_is_a_value_error_and_changes_nothing():
+    mlp = nn.MLP(2, [1], seed=0)
+    before = mlp.state_dict()
+    with pytest.raises(ValueError, match=r"state_dict\['layers\.0\.neurons\.0\.b'\] is an integer too large"):
+        mlp.load_state_dict({**before, "layers.0.neurons.0.b": 10**400})
+    assert mlp.state_dict() == before

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+import nn
 from autograd import Value
 from nn import optim
 
@@ -261,6 +262,67 @@ def test_a_grad_that_is_not_a_float_is_converted_to_its_number():
         b.step()
     assert [p.data for p in odd] == [p.data for p in plain]
     assert all(type(p.data) is float for p in odd)
+
+
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_a_numpy_scalar_grad_steps_like_the_same_python_float(name):
+    np = pytest.importorskip("numpy")
+    plain, odd = [Value(1.5), Value(-2.0)], [Value(1.5), Value(-2.0)]
+    a, b = getattr(optim, name)(plain, lr=0.1), getattr(optim, name)(odd, lr=0.1)
+    for _ in range(3):
+        plain[0].grad, plain[1].grad = 1.0, 0.25
+        odd[0].grad, odd[1].grad = np.float64(1.0), np.float32(0.25)  # 0.25 is exact in float32
+        a.step()
+        b.step()
+    assert [p.data for p in odd] == [p.data for p in plain]
+    assert all(type(p.data) is float for p in odd)
+
+
+@pytest.mark.parametrize("grad", ["0.5", None, [1.0], True])
+def test_a_grad_that_is_not_a_number_is_a_type_error_naming_the_parameter(grad):
+    params = [Value(1.0), Value(2.0)]
+    sgd = optim.SGD(params, lr=0.1)
+    params[1].grad = grad
+    with pytest.raises(TypeError, match=r"parameter 1 has grad .* must be a real number"):
+        sgd.step()
+    assert [p.data for p in params] == [1.0, 2.0]
+
+
+def test_sgd_of_the_same_parameter_twice_is_refused_instead_of_stepping_it_twice():
+    # The issue: SGD([p, p], lr=0.1) moved p from 1.0 to 0.8 in one step. torch warns "optimizer contains a
+    # parameter group with duplicate parameters"; here it is an error, before anything is stepped.
+    p = Value(1.0)
+    with pytest.raises(ValueError, match=r"duplicate parameters: parameter 1 .* same Value as parameter 0"):
+        optim.SGD([p, p], lr=0.1)
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_every_optimizer_refuses_duplicates_non_leaves_and_non_values_naming_the_index(name):
+    make = getattr(optim, name)
+    p, q = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match=r"parameter 2 .* same Value as parameter 0"):
+        make([p, q, p])
+    with pytest.raises(ValueError, match=r"non-leaf Value: parameter 1 .* made by '\*'"):
+        make([p, p * q])  # like torch: "can't optimize a non-leaf Tensor"
+    for bad, kind in [(2.0, "float"), ("w", "str"), (None, "NoneType"), ([p], "list")]:
+        with pytest.raises(TypeError, match=rf"parameter 1 is a {kind} .*not an autograd.Value"):
+            make([q, bad])
+
+
+def test_a_module_shared_twice_still_gives_each_parameter_once():
+    layer = nn.Layer(2, 2, seed=0)
+
+    class Twice(nn.Module):
+        def __init__(self) -> None:
+            self.a = layer
+            self.b = layer
+
+    params = Twice().parameters()
+    assert len(params) == 6
+    optim.SGD(params, lr=0.1)  # named_parameters lists a shared parameter once, so this is accepted
 
 
 # --- bad hyper-parameters ----------------------------------------------------------------------

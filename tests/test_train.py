@@ -410,3 +410,135 @@ def test_fit_frees_each_steps_graph_before_the_cycle_collector_is_back_so_it_nev
     finally:
         gc.callbacks.remove(record)
     assert not any(scanned_nodes), scanned_nodes
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the cycle collector's pause, across threads
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_pause_ending_in_one_thread_leaves_the_collector_off_while_another_threads_pause_is_open() -> None:
+    import gc
+    import threading
+
+    from nn.collector import cycle_collector_paused
+
+    a_in, b_in, a_out, b_may_leave = (threading.Event() for _ in range(4))
+    seen: dict[str, bool] = {}
+
+    def a() -> None:
+        with cycle_collector_paused():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait(10)
+        with cycle_collector_paused():
+            b_in.set()
+            a_out.wait(10)
+            seen["inside b after a left"] = gc.isenabled()  # each pause restoring on its own made this True
+            b_may_leave.wait(10)
+
+    gc.enable()
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    a_out.wait(10)
+    b_may_leave.set()
+    for t in threads:
+        t.join(10)
+    assert seen == {"inside b after a left": False}
+    assert gc.isenabled()
+
+
+def test_pauses_leave_a_collector_that_was_off_off() -> None:
+    import gc
+
+    from nn.collector import cycle_collector_paused
+
+    gc.disable()
+    try:
+        with cycle_collector_paused():
+            with cycle_collector_paused():
+                assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_fit_in_several_threads_never_runs_a_step_with_the_collector_on_and_turns_it_back_on_at_the_end() -> None:
+    import gc
+    import threading
+
+    X, y = nn.make_moons(40, noise=0.1, seed=3)
+    on_during_a_step: list[bool] = []
+    errors: list[BaseException] = []
+
+    def watched_loss(outputs, targets):  # runs inside each step's pause
+        on_during_a_step.append(gc.isenabled())
+        return nn.functional.hinge_loss([o for o in outputs], [2.0 * t - 1.0 for t in targets])
+
+    def train(seed: int) -> None:
+        try:
+            model = MLP(2, [8, 1], seed=seed)
+            fit(model, X, y, loss=watched_loss, optimizer=optim.SGD(model.parameters(), lr=0.05),
+                epochs=15, batch_size=8, progress=False, seed=seed)  # fmt: skip
+        except BaseException as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(e)
+
+    gc.enable()
+    threads = [threading.Thread(target=train, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len(on_during_a_step) == 4 * 15 * 5 and not any(on_during_a_step)
+    assert gc.isenabled()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# errors a user can read, and NumPy numbers as Python's
+# ---------------------------------------------------------------------------------------------------------
+
+XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"loss": lambda o, t: 1.0}, TypeError, "loss must return a Value .*got 1.0 of type float"),
+    ({"loss": lambda o, t: None}, TypeError, "loss must return a Value .*got None"),
+    ({"loss": "hinge", "regularization": lambda m: "x"}, TypeError, "regularization must return a Value"),
+    ({"loss": "mse", "y": [[0.5, 0.5]] * 4}, ValueError,
+     r"loss='mse' needs one target entry per model output: a sample has 1 output\(s\) but its target \[0.5, 0.5\]"),
+    ({"loss": "mse", "y": [["a"]] * 4}, ValueError, r"loss='mse' needs targets that are numbers.*y\[0\] is \['a'\]"),
+    ({"loss": "mse", "y": [None] * 4}, ValueError, r"y\[0\] is None"),
+])  # fmt: skip
+def test_a_loss_or_targets_that_cannot_work_is_a_clear_error_before_the_model_changes(kwargs, error, match):
+    model = MLP(2, [3, 1], seed=20)
+    before = flat(model)
+    args = {"model": model, "X": XOR_X, "y": [0, 1, 1, 0], "progress": False, **kwargs}
+    with pytest.raises(error, match=match):
+        fit(**args)
+    assert flat(model) == before
+
+
+def test_a_regularization_that_returns_a_plain_number_only_shifts_the_reported_loss():
+    a, b = MLP(2, [3, 1], seed=21), MLP(2, [3, 1], seed=21)
+    ha = fit(a, XOR_X, [0, 1, 1, 0], loss="hinge", epochs=3, progress=False)
+    hb = fit(b, XOR_X, [0, 1, 1, 0], loss="hinge", epochs=3, progress=False, regularization=lambda m: 0.5)
+    assert flat(a) == flat(b)
+    assert hb.train_loss == [loss + 0.5 for loss in ha.train_loss]
+
+
+def test_numpy_labels_sizes_and_seeds_train_exactly_like_python_ones():
+    np = pytest.importorskip("numpy")
+    X, y = nn.make_moons(30, noise=0.1, seed=5)
+    a, b = MLP(2, [4, 2], seed=22), MLP(2, [4, 2], seed=22)
+    ha = fit(a, X, y, epochs=3, batch_size=8, seed=1, progress=False)
+    hb = fit(b, X, [np.int64(t) for t in y], epochs=np.int64(3), batch_size=np.int32(8), seed=np.int64(1),
+             progress=False)  # fmt: skip
+    assert flat(a) == flat(b) and ha.as_dict() == hb.as_dict()
+    c = MLP(2, [4, 1], seed=23)
+    hc = fit(c, X, [np.float32(t) for t in y], loss="mse", epochs=2, progress=False)
+    assert len(hc) == 2
