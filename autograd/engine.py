@@ -24,11 +24,12 @@ def is_cut(node: Any) -> bool:
     return node._fn.stops_at_zero and node._data == 0.0
 
 
-def topological_order(roots: Sequence[Any]) -> list[Any]:
+def topological_order(roots: Sequence[Any], cut: bool = True) -> list[Any]:
     """The interior nodes under the roots (roots included), each after every node it was made from.
 
     Leaves (inputs and parameters) are left out: they only receive gradients, and a network is mostly
-    leaves. So is everything reached only through a cut (see is_cut): no gradient can get there through it.
+    leaves. So is everything reached only through a cut (see is_cut), where no gradient can get through,
+    unless cut=False (the compiler needs the whole graph: a relu off now may be on for the next input).
     """
     order: list[Any] = []
     visited: set[Any] = set()
@@ -40,8 +41,8 @@ def topological_order(roots: Sequence[Any]) -> list[Any]:
         elif node not in visited:
             visited.add(node)
             stack.append((node, True))  # come back to it once its arguments are done
-            if not is_cut(node):
-                for arg in node._args:
+            if not (cut and is_cut(node)):
+                for arg in reversed(node._args):  # the first argument's nodes then come first in the order
                     if type(arg) is not float and arg._fn is not None and arg not in visited:
                         stack.append((arg, False))
     return order
@@ -51,7 +52,7 @@ def backpropagate(roots: Sequence[Any], seeds: Sequence[Any], create_graph: bool
     """{node: Σ_k seeds[k] · ∂roots[k]/∂node} for every node the walk reaches, by the chain rule.
 
     With create_graph the gradients are computed with Values (and so have graphs of their own); otherwise
-    with floats. Nothing is written into any node: the caller decides what to do with the gradients.
+    with floats. Nothing is written into any node: grad() uses this as it is.
     """
     grads: dict[Any, Any] = {}
     for root, seed in zip(roots, seeds):
@@ -59,21 +60,41 @@ def backpropagate(roots: Sequence[Any], seeds: Sequence[Any], create_graph: bool
     anomaly = is_anomaly_enabled()
     for node in reversed(topological_order(roots)):  # from the output down
         g = grads.setdefault(node, 0.0)  # complete: every node that used this one has handed back its share
-        fn, args = node._fn, node._args
-        if is_cut(node) or (type(g) is float and g == 0.0 and fn.skip_zero and math.isfinite(node._data)):
-            continue  # it hands exactly 0 to every argument: nothing to do
-        if create_graph:
-            contributions = fn.backward(g, node, *args)
-        else:
-            contributions = fn.backward(g, node._data, *node._saved)
-        if anomaly:
-            _check_gradients(node, g, contributions)
-        for arg, contribution in zip(args, contributions):
+        contributions = _contributions(node, g, create_graph, anomaly)
+        for arg, contribution in zip(node._args, contributions):
             if type(arg) is not float:  # a constant gets nothing
                 # The first contribution becomes the gradient itself, so a derivative's graph has no "0 + g".
                 old = grads.get(arg)
                 grads[arg] = contribution if old is None else old + contribution
     return grads
+
+
+def backpropagate_into_grad(roots: Sequence[Any], seeds: Sequence[float]) -> None:
+    """The same pass on floats, adding straight into each node's `.grad` (what backward() does): interior
+    nodes start from 0, leaves add to what they had. A dict lookup per contribution instead of this cost the
+    demo step 18M of 166M instructions."""
+    order = topological_order(roots)
+    for node in order:
+        node.grad = 0.0
+    for root, seed in zip(roots, seeds):
+        root.grad += seed
+    anomaly = is_anomaly_enabled()
+    for node in reversed(order):
+        for arg, contribution in zip(node._args, _contributions(node, node.grad, False, anomaly)):
+            if type(arg) is not float:
+                arg.grad += contribution
+
+
+def _contributions(node: Any, g: Any, create_graph: bool, anomaly: bool) -> Sequence[Any]:
+    """g · ∂node/∂arg for each of node's arguments: one step of the chain rule (nothing for a node that hands
+    exactly 0 to all of them: a cut, or a 0 gradient through finite derivatives)."""
+    fn = node._fn
+    if is_cut(node) or (type(g) is float and g == 0.0 and fn.skip_zero and math.isfinite(node._data)):
+        return ()
+    contributions = fn.backward(g, node, *node._args) if create_graph else fn.backward(g, node._data, *node._saved)
+    if anomaly:
+        _check_gradients(node, g, contributions)
+    return contributions
 
 
 def _check_gradients(node: Any, g: Any, contributions: Sequence[Any]) -> None:

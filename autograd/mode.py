@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import traceback
 from contextlib import ContextDecorator
 
 
@@ -14,6 +15,25 @@ class _Mode(threading.local):
     """
 
     switches: tuple[bool, bool] = (True, False)
+    tracing: bool = False  # autograd.compile is tracing a function in this thread
+
+
+class TracingError(TypeError):
+    """A function being compiled looked at a number (a comparison, float(), .data): the compiled program,
+    which repeats the traced operations, could not follow the branch that number chose."""
+
+
+def refuse_while_tracing(what: str) -> None:
+    """Raise TracingError naming the user's line when this thread is tracing a function for autograd.compile."""
+    if not _mode.tracing:
+        return
+    frames = [f for f in traceback.extract_stack() if "/autograd/" not in f.filename.replace("\\", "/")]
+    where = f" ({frames[-1].filename}, line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+    raise TracingError(
+        f"autograd.compile: the function {what} while it was traced{where}. The compiled program repeats the "
+        "traced operations, so it cannot follow a branch chosen by a number: write it with ops (relu, abs, "
+        "max as a Function) or run it eagerly"
+    )
 
 
 _mode = _Mode()

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from typing import Any, ClassVar
 
-from autograd.engine import backpropagate, reachable
+from autograd.engine import backpropagate, backpropagate_into_grad, reachable
 from autograd.floats import cos, div, equal, exp, expm1, log, log1p, pow, sigmoid, sin, sqrt, tanh, where
-from autograd.mode import _mode, enable_grad
+from autograd.mode import _mode, enable_grad, refuse_while_tracing
 
 Number = int | float
 
@@ -196,7 +196,11 @@ def _operator(fn: type[Function], reflected: bool = False) -> Callable[[Value, V
 
 
 def _comparison(compare: Callable[[float, float], bool]) -> Callable[[Value, Value | Number], bool]:
-    return lambda self, other: compare(self._data, _number(other))
+    def method(self: Value, other: Value | Number) -> bool:
+        refuse_while_tracing("compared a Value")
+        return compare(self._data, _number(other))
+
+    return method
 
 
 class Value:
@@ -224,6 +228,7 @@ class Value:
     @property
     def data(self) -> float:
         """The number this node holds (always a float)."""
+        refuse_while_tracing("read a Value's .data")
         return self._data
 
     @data.setter
@@ -249,13 +254,14 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
-        return self.data
+        refuse_while_tracing("called float() on a Value")
+        return self._data
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec) if spec else repr(self)
+        return format(self._data, spec) if spec else repr(self)
 
     # Comparisons look at the numbers and return plain bools, so `max(a, b)` and `sorted` work; the value
     # they pick keeps its place in the graph, so the gradient flows to the winner. `==` and hashing stay
@@ -322,11 +328,11 @@ class Value:
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope."""
-        return _unary(LeakyReLU, self, _constant(negative_slope, "negative_slope"))
+        return LeakyReLU.apply(self, _constant(negative_slope, "negative_slope"))
 
     def elu(self, alpha: float = 1.0) -> Value:
         """x if x > 0 else α(e^x - 1);  d/dx = 1 if x > 0 else α·e^x."""
-        return _unary(ELU, self, _constant(alpha, "alpha"))
+        return ELU.apply(self, _constant(alpha, "alpha"))
 
     # --- graph ---
     def backward(self, grad: Value | Number = 1.0, create_graph: bool = False) -> None:
@@ -337,9 +343,10 @@ class Value:
         With `create_graph=True` the gradients are Values with graphs of their own (higher order).
         """
         seed = _seed(grad, "grad", create_graph)
-        with enable_grad() if create_graph else nullcontext():
-            grads = backpropagate([self], [seed], create_graph)
-            for node, g in grads.items():
+        if not create_graph:
+            return backpropagate_into_grad([self], [seed])
+        with enable_grad():
+            for node, g in backpropagate([self], [seed], create_graph).items():
                 if node._fn is None:  # a leaf: add this pass to what it had
                     node.grad = g if type(node.grad) is float and node.grad == 0.0 else node.grad + g
                 else:
@@ -353,7 +360,7 @@ class Value:
 def _number(x: object) -> float:
     """The number of a Value or a plain number; anything else is a TypeError (for comparisons)."""
     if isinstance(x, Value):
-        return x.data
+        return x._data
     if _is_number(x):
         return float(x)  # type: ignore[arg-type]
     raise TypeError(f"cannot compare Value with {type(x).__name__}")
@@ -378,10 +385,10 @@ def _binary(fn: type[Function], a: Any, b: Any) -> Any:
     return _node(fn, (a, b), numbers, fn.forward(*numbers))
 
 
-def _unary(fn: type[Function], x: Value, *constants: float) -> Value:
-    """fn(x, *constants) for a Value x: the methods (exp, relu...) take this path, for the same reason."""
-    numbers = (x._data, *constants)
-    return _node(fn, (x, *constants), numbers, fn.forward(*numbers))
+def _unary(fn: type[Function], x: Value) -> Value:
+    """fn(x) for a Value x: the methods (exp, relu...) take this path, for the same reason."""
+    number = x._data
+    return _node(fn, (x,), (number,), fn.forward(number))
 
 
 def _seed(grad: Any, name: str, create_graph: bool) -> Any:

@@ -10,6 +10,7 @@ gradients (tests/test_benchmarks.py checks that at a small size):
 - chaingrad-fit: the same step done by `nn.fit` (one full-batch epoch), which pauses the cycle collector;
 - chaingrad-micrograd-code: micrograd's demo code line for line on chaingrad's Value and MLP (built-in sum()
   makes a chain of additions: a drop-in replacement, not the idiomatic way);
+- chaingrad-compiled: the step through autograd.compile (traced once, run as generated Python);
 - micrograd 0.1.0: its own MLP and demo code;
 - torch-scalars: PyTorch with one 0-d tensor per scalar, the same scalar graph (float64);
 - hand-written: plain Python floats and loops, forward and backward by hand, no graph: the limit for a
@@ -105,6 +106,34 @@ def chaingrad_fit(X: list, y: list, weights: list) -> Callable[[float], tuple]:
         return history.train_loss[0], [p.grad for p in params]  # the step's gradients stay on the parameters
 
     return step
+
+
+def chaingrad_compiled(X: list, y: list, weights: list) -> Callable[[float], tuple]:
+    """The same step through autograd.compile: one sample's loss traced once, the loop over the batch inside
+    the generated program, the L2 term as its penalty."""
+    model = _chaingrad_model(weights)
+    params = model.parameters()
+    names = model.named_parameters()
+    step = autograd.compile(lambda x, t: (1.0 - t * model(x)).relu(), per_sample=True,
+                            penalty=lambda: ALPHA * l2_penalty(params), parameters=names)  # fmt: skip
+
+    def run(lr: float) -> tuple:
+        model.zero_grad()
+        loss = step(X, y)
+        grads = [p.grad for p in params]
+        for p in params:
+            p.data -= lr * p.grad
+        return loss, grads
+
+    return run
+
+
+def compile_seconds(n_points: int = 100, seed: int = 1) -> float:
+    """Seconds from autograd.compile(...) to the first step's result: tracing, writing and compiling included."""
+    X, y, weights = workload(n_points, seed)
+    start = time.perf_counter()
+    chaingrad_compiled(X, y, weights)(0.0)
+    return time.perf_counter() - start
 
 
 def _micrograd_demo_step(model: object, value_type: type, X: list, y: list) -> Callable[[float], tuple]:
@@ -255,6 +284,7 @@ ENGINES = {
     "chaingrad-per-sample": chaingrad_per_sample,
     "chaingrad-fit": chaingrad_fit,
     "chaingrad-micrograd-code": chaingrad_micrograd_code,
+    "chaingrad-compiled": chaingrad_compiled,
     "micrograd": micrograd,
     "torch-scalars": torch_scalars,
     "hand-written": hand_written,

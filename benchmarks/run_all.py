@@ -36,6 +36,10 @@ TARGETS = {
     "chain memory vs micrograd": "<= 1/6",
     "digits to 95%": "< 10 s",
     "digits to 97%": "< 30 s",
+    "compiled vs hand-written": "<= 0.4x",
+    "compiled vs eager": ">= 5x faster",
+    "compile time": "< 50 ms",
+    "digits compiled to 97%": "< 3 s",
 }
 
 
@@ -44,12 +48,16 @@ def measure(quick: bool, freeze: bool = True) -> dict:
         demo = demo_step.run(repeats=2, n_points=10, steps=2, slow_repeats=1, freeze=freeze)
         eng = engine.run(iterations=2_000, graph_nodes=1_000, repeats=1)
         digits = train.digits(budget=5.0, verbose=False, n_samples=200)
+        digits_compiled = train.digits(budget=5.0, verbose=False, n_samples=200, compile=True)
     else:
         demo = demo_step.run(freeze=freeze)
         eng = engine.run()
         digits = train.digits(verbose=False)
+        digits_compiled = train.digits(verbose=False, compile=True)
+    compile_ms = [demo_step.compile_seconds() * 1e3 for _ in range(5)]
     return {"python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "quick": quick, "frozen_imports": freeze, "demo_step_seconds": demo, "engine": eng, "digits": digits,
+            "digits_compiled": digits_compiled, "compile_ms": sorted(compile_ms)[2],
             "cycles_found_after_training_step": demo_step.cycles_after_step()}  # fmt: skip
 
 
@@ -88,6 +96,17 @@ def tables(r: dict) -> list[Table]:
     for goal, reached in r["digits"].items():
         text = f"{reached['train_seconds']:.1f} s (epoch {reached['epoch']})" if reached else "not reached"
         rows.append([f"digits MLP(64,[32,10]) to {goal} held-out", text, "", TARGETS[f"digits to {goal}"]])
+    compiled = loop["chaingrad-compiled"]
+    rows.append(["demo step, chaingrad-compiled / hand-written", f"{compiled / loop['hand-written']:.2f}x",
+                 f"{compiled / loop['torch-batched']:.1f}x torch-batched", TARGETS["compiled vs hand-written"]])
+    rows.append(["demo step speed-up of chaingrad-compiled over chaingrad", f"{ours / compiled:.1f}x", "",
+                 TARGETS["compiled vs eager"]])
+    rows.append(["compile time of the demo step (trace, write, compile, first step)", f"{r['compile_ms']:.1f} ms",
+                 "median of 5", TARGETS["compile time"]])
+    for goal, reached in r["digits_compiled"].items():
+        text = f"{reached['train_seconds']:.1f} s (epoch {reached['epoch']})" if reached else "not reached"
+        target = TARGETS["digits compiled to 97%"] if goal == "97%" else ""
+        rows.append([f"digits MLP(64,[32,10]) to {goal} held-out, fit(compile=True)", text, "", target])
     return [("micrograd's demo step, median seconds per step", steps_header, steps),
             ("every measure and its target (speed-ups from the training-loop column)",
              ["measure", "chaingrad", "comparison", "target"], rows)]  # fmt: skip

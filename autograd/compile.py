@@ -1,0 +1,418 @@
+"""autograd.compile: trace a function once, then run it as generated straight-line Python, forward and backward.
+
+The eager engine builds a graph of Value objects on every call and walks it back. When the graph has the same
+shape every time (a network's loss on one sample), that work can be done once: trace the function into a
+graph, then write a Python program that does the same arithmetic on plain floats, one statement per
+operation: the forward pass, then the chain rule backwards, line by line. Each statement comes from the op's
+own Function, whose forward and backward run here on symbols that print themselves as code, so the compiler
+has no table of derivatives of its own. `print(step.code)` shows the program.
+
+    >>> step = autograd.compile(lambda x, y: (model(x) - y) ** 2, per_sample=True,
+    ...                         parameters=model.named_parameters())
+    >>> loss = step(X, Y)   # mean over the samples; every parameter's .grad gets d loss / d parameter
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from autograd import floats
+from autograd.engine import topological_order
+from autograd.mode import _mode, enable_grad
+from autograd.value import Function, Value
+
+# How tightly each kind of expression binds, as in Python's grammar: a looser operand gets parentheses.
+ATOM, UNARY, PRODUCT, SUM, COMPARISON, CONDITION = 6, 5, 4, 3, 2, 1
+_FUNCTIONS = ("exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tanh", "sigmoid")
+
+
+class Sym:
+    """A number not known yet: arithmetic on it returns the source code of that arithmetic, as a new Sym."""
+
+    __slots__ = ("code", "binding")
+
+    def __init__(self, code: str, binding: int = ATOM) -> None:
+        self.code, self.binding = code, binding
+
+    def __repr__(self) -> str:
+        return f"Sym({self.code!r})"
+
+    def __bool__(self) -> bool:  # an `if` on a symbol: the writer calls the op's own function instead
+        raise TypeError("a symbol has no truth value while the program is written")
+
+    def __float__(self) -> float:
+        raise TypeError("a symbol has no number while the program is written")
+
+    def __add__(self, other: Any) -> Sym:
+        return _infix(self, "+", other, SUM)
+
+    def __radd__(self, other: Any) -> Sym:
+        return _infix(other, "+", self, SUM)
+
+    def __sub__(self, other: Any) -> Sym:
+        return _infix(self, "-", other, SUM)
+
+    def __rsub__(self, other: Any) -> Sym:
+        return _infix(other, "-", self, SUM)
+
+    def __mul__(self, other: Any) -> Sym:
+        return self if _is_one(other) else _infix(self, "*", other, PRODUCT)  # x · 1.0 is x, bit for bit
+
+    def __rmul__(self, other: Any) -> Sym:
+        return self if _is_one(other) else _infix(other, "*", self, PRODUCT)
+
+    def __truediv__(self, other: Any) -> Sym:
+        return _call("div", self, other)  # Python's / raises at 0; div gives inf and nan, as PyTorch
+
+    def __rtruediv__(self, other: Any) -> Sym:
+        return _call("div", other, self)
+
+    def __pow__(self, other: Any) -> Sym:
+        return _call("pow", self, other)  # Python's ** raises on overflow; floats.pow gives inf
+
+    def __rpow__(self, other: Any) -> Sym:
+        return _call("pow", other, self)
+
+    def __neg__(self) -> Sym:
+        return Sym("-" + _operand(self, UNARY), UNARY)
+
+    def __abs__(self) -> Sym:
+        return _call("abs", self)
+
+    def __lt__(self, other: Any) -> Sym:
+        return _infix(self, "<", other, COMPARISON)
+
+    def __le__(self, other: Any) -> Sym:
+        return _infix(self, "<=", other, COMPARISON)
+
+    def __gt__(self, other: Any) -> Sym:
+        return _infix(self, ">", other, COMPARISON)
+
+    def __ge__(self, other: Any) -> Sym:
+        return _infix(self, ">=", other, COMPARISON)
+
+    def equal(self, other: Any) -> Sym:
+        """self == other, written out (floats.equal calls this)."""
+        return _infix(self, "==", other, COMPARISON)
+
+    def where(self, a: Any, b: Any) -> Sym:
+        """a if self else b, written out (floats.where calls this on a symbolic condition)."""
+        return Sym(f"{_operand(a, SUM)} if {_operand(self, COMPARISON)} else {_operand(b, CONDITION)}", CONDITION)
+
+    def __getattr__(self, name: str) -> Callable[[], Sym]:
+        if name in _FUNCTIONS:  # x.exp(), x.log()...: what autograd.floats calls on anything not a float
+            return lambda: _call(name, self)
+        raise AttributeError(name)
+
+
+def _is_one(x: Any) -> bool:
+    return type(x) is float and x == 1.0
+
+
+def _operand(x: Any, binding: int) -> str:
+    """x's code, in parentheses when it binds more loosely than `binding` needs."""
+    if isinstance(x, Sym):
+        return x.code if x.binding >= binding else f"({x.code})"
+    code = repr(float(x))  # a constant; inf and nan are names in the program's namespace
+    return code if not code.startswith("-") or binding <= UNARY else f"({code})"
+
+
+def _infix(a: Any, op: str, b: Any, binding: int) -> Sym:
+    # The right side must bind one step tighter: a - (b - c) keeps its parentheses, and so does a + (b + c),
+    # since floating-point addition is not associative and the program must add in the traced order.
+    return Sym(f"{_operand(a, binding)} {op} {_operand(b, binding + 1)}", binding)
+
+
+def _call(name: str, *args: Any) -> Sym:
+    return Sym(f"{name}({', '.join(_operand(a, CONDITION) for a in args)})")
+
+
+def identifier(text: str, fallback: str) -> str:
+    """text made into a Python identifier: only ASCII letters, digits and _, so a user's label never becomes code."""
+    name = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", text)).strip("_")
+    return name if name and not name[0].isdigit() else f"{fallback}_{name}".rstrip("_")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Tracing, and writing the program
+# --------------------------------------------------------------------------------------------------------
+
+
+def _shape(x: Any) -> Any:
+    """The nesting of x: None for a number, a tuple of the entries' shapes for a list or tuple."""
+    if isinstance(x, (list, tuple)):
+        return tuple(_shape(e) for e in x)
+    if isinstance(x, bool) or not hasattr(x, "__float__") or isinstance(x, Value):
+        raise TypeError(f"a compiled function takes numbers and lists of numbers, got {type(x).__name__}")
+    return None
+
+
+def _inputs(shape: Any, label: str, out: list[Value]) -> Any:
+    """Input Values in the given shape, labelled like x[0][2], appended to `out` in order."""
+    if shape is None:
+        out.append(Value(0.0, label))
+        return out[-1]
+    return [_inputs(s, f"{label}[{i}]", out) for i, s in enumerate(shape)]
+
+
+def _flat(x: Any, out: list[float]) -> list[float]:
+    if isinstance(x, (list, tuple)):
+        for e in x:
+            _flat(e, out)
+    else:
+        out.append(float(x))
+    return out
+
+
+def _trace(fn: Callable[..., Any], shapes: Sequence[Any]) -> tuple[list[Value], Any]:
+    """Run fn once on input Values of these shapes, refusing any look at a number (mode.refuse_while_tracing)."""
+    inputs: list[Value] = []
+    args = [_inputs(s, f"arg{i}", inputs) for i, s in enumerate(shapes)]
+    previous, _mode.tracing = _mode.tracing, True
+    try:
+        with enable_grad():
+            out = fn(*args)
+    finally:
+        _mode.tracing = previous
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    if not outs or not all(isinstance(o, Value) for o in outs):
+        raise TypeError(f"a compiled function must return a Value (or a list of Values), got {type(out).__name__}")
+    return inputs, out
+
+
+class _Writer:
+    """The statements of one traced graph: a name for every number, the forward pass, the backward pass."""
+
+    def __init__(self, roots: list[Value], inputs: list[Value], names: dict[Value, str]) -> None:
+        self.order = topological_order(roots, cut=False)
+        interior, given = set(self.order), set(inputs)
+        leaves = [a for node in self.order for a in node._args if type(a) is not float and a not in interior]
+        leaves += [r for r in roots if r._fn is None]
+        rank = {v: i for i, v in enumerate(names)}  # the caller's order (named_parameters'), then the graph's
+        self.params = sorted((p for p in dict.fromkeys(leaves) if p not in given), key=lambda p: rank.get(p, len(rank)))
+        self.inputs = inputs
+        self.taken = {"div", "pow", "abs", "inf", "nan", "isfinite", "params", "batch", "seed", "total", "outputs",
+                      "sample", "b", *_FUNCTIONS}  # fmt: skip
+        self.name: dict[Value, str] = {}
+        for i, v in enumerate(inputs):
+            self.name[v] = self._fresh(f"x{i}")
+        self.module: dict[Value, str] = {}
+        for i, p in enumerate(self.params):
+            full = names.get(p, "")
+            self.name[p] = self._fresh(identifier(_short(full) or p.label, f"p{i}") if full or p.label else f"p{i}")
+            self.module[p] = _module_of(full)
+        counts: dict[str, int] = {}
+        for node in self.order:
+            kind = identifier(node.label, "v") if node.label else node._fn.__name__.lower()
+            counts[kind] = counts.get(kind, -1) + 1
+            self.name[node] = self._fresh(f"{kind}{counts[kind]}")
+        self.grad = {v: self._fresh(f"g_{n}") for v, n in self.name.items() if v not in given}
+        self.calls: dict[str, Any] = {}  # the ops' own functions, where a rule needs numbers to run
+
+    def _fresh(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.taken:
+            name, k = f"{base}_{k}", k + 1
+        self.taken.add(name)
+        return name
+
+    def _syms(self, node: Value) -> list[Any]:
+        return [a if type(a) is float else Sym(self.name[a]) for a in node._args]
+
+    def _comment(self, node: Value) -> str:
+        owners = [m for m in dict.fromkeys(self.module.get(a, "") for a in node.parents) if m]
+        return f"  # {', '.join(owners)}: {node.op}" if owners else f"  # {node.op}"
+
+    def _function(self, fn: type[Function], which: str) -> str:
+        name = identifier(f"{fn.__name__}_{which}", "op")
+        self.calls[name] = getattr(fn, which)
+        return name
+
+    def forward(self) -> list[str]:
+        lines = []
+        for node in self.order:
+            args = self._syms(node)
+            try:
+                code = _operand(node._fn.forward(*args), CONDITION)
+            except (TypeError, ValueError, AttributeError):  # it needs numbers (max...): call it as it is
+                code = f"{self._function(node._fn, 'forward')}({', '.join(_operand(a, CONDITION) for a in args)})"
+            lines.append(f"{self.name[node]} = {code}{self._comment(node)}")
+        return lines
+
+    def backward(self, root: Value, seed: str) -> list[str]:
+        """The chain rule from root down: each node's gradient, then what it hands each of its arguments."""
+        g = self.grad
+        interior = [g[n] for n in self.order if n is not root]
+        lines = [f"{' = '.join(interior)} = 0.0"] if interior else []
+        lines.append(f"{g[root]} = {seed}")
+        for node in reversed(self.order):
+            fn, args, syms = node._fn, node._args, self._syms(node)
+            try:
+                codes = [_operand(c, CONDITION) for c in fn.backward(Sym(g[node]), Sym(self.name[node]), *syms)]
+                body: list[str] = []
+            except (TypeError, ValueError, AttributeError):  # the rule needs numbers: call it on them
+                call = self._function(fn, "backward")
+                body = [f"b = {call}({g[node]}, {self.name[node]}, {', '.join(_operand(s, CONDITION) for s in syms)})"]
+                codes = [f"b[{i}]" for i in range(len(args))]
+            body += [f"{g[a]} += {c}" for a, c in zip(args, codes) if type(a) is not float and a in g]
+            if len(body) > (1 if body and body[0].startswith("b = ") else 0):
+                if fn.skip_zero:  # as the engine: a 0 gradient through finite derivatives hands 0 to everything
+                    lines.append(f"if {g[node]} or not isfinite({self.name[node]}):{self._comment(node)}")
+                    lines += ["    " + line for line in body]
+                else:
+                    lines += [body[0] + self._comment(node), *body[1:]]
+        return lines
+
+
+def _short(name: str) -> str:
+    """A dotted name made short: layers.0.neurons.3.w.1 -> l0_n3_w1 (a word before a number keeps its initial)."""
+    parts = name.split(".")
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if part.isdigit() and out:
+            out[-1] += part
+        else:
+            out.append(part[0] if i + 1 < len(parts) and parts[i + 1].isdigit() else part)
+    return "_".join(out)
+
+
+def _module_of(name: str) -> str:
+    """The module part of a dotted parameter name: layers.0.neurons.3 for layers.0.neurons.3.w.1 and .b."""
+    parts = re.sub(r"[^A-Za-z0-9_.]", "_", name).split(".")  # comments too hold nothing but identifiers
+    if parts and parts[-1].isdigit():
+        parts.pop()
+    return ".".join(parts[:-1])
+
+
+class Program:
+    """One traced shape, written out: `code` is its source and `run(params, batch, seed)` the function."""
+
+    def __init__(self, code: str, run: Callable[..., Any], params: list[Value], n_outputs: int) -> None:
+        self.code, self.run, self.params, self.n_outputs = code, run, params, n_outputs
+
+
+def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool) -> Program:
+    """kind "grad": run() returns (Σ output over the samples, the parameters' gradients); "forward": the outputs."""
+    name, p = writer.name, writer.params
+    lines = [f"def {kind}(params, batch, seed):"]
+    if p:
+        lines.append(f"    {', '.join(name[v] for v in p)}, = params")
+    if kind == "grad" and p:
+        lines.append(f"    {' = '.join(writer.grad[v] for v in p)} = 0.0")
+    lines.append("    total = 0.0" if kind == "grad" else "    outputs = []")
+    unpack = ", ".join(name[v] for v in writer.inputs) + ("," if len(writer.inputs) == 1 else "") or "_"
+    lines.append(f"    for {unpack} in batch:" if per_sample else f"    {unpack} = batch")
+    body = writer.forward()
+    results = [name.get(o) or repr(o._data) for o in outputs]
+    if kind == "grad":
+        body += [f"total += {results[0]}", *writer.backward(outputs[0], "seed")]
+    else:
+        body.append(f"outputs.append(({', '.join(results)},))")
+    lines += [("        " if per_sample else "    ") + line for line in body]
+    grads = "".join(f"{writer.grad[v]}, " for v in p)
+    lines.append(f"    return total, ({grads})" if kind == "grad" else "    return outputs")
+    code = "\n".join(lines) + "\n"
+    namespace = {"div": floats.div, "pow": floats.pow, "abs": abs, "inf": math.inf, "nan": math.nan,
+                 "isfinite": math.isfinite, **{f: getattr(floats, f) for f in _FUNCTIONS}, **writer.calls}  # fmt: skip
+    exec(builtins.compile(code, f"<autograd.compile: {kind}>", "exec"), namespace)  # our own code: no user text in it
+    return Program(code, namespace[kind], p, len(outputs))
+
+
+# --------------------------------------------------------------------------------------------------------
+# The public face
+# --------------------------------------------------------------------------------------------------------
+
+
+class Compiled:
+    """A function traced once per input shape and run as generated Python (see autograd.compile)."""
+
+    def __init__(self, fn: Callable[..., Any], per_sample: bool, reduction: str,
+                 penalty: Callable[[], Value] | None, names: dict[Value, str]) -> None:  # fmt: skip
+        self.fn, self.per_sample, self.reduction, self.penalty, self.names = fn, per_sample, reduction, penalty, names
+        self._programs: dict[tuple, Program] = {}
+        self._penalty_program: Program | None = None
+
+    def _get(self, kind: str, shapes: tuple) -> Program:
+        key = (kind, shapes)
+        if key not in self._programs:  # a new shape (or batch size, for a whole-batch function): trace again
+            inputs, out = _trace(self.fn, shapes)
+            outputs = list(out) if isinstance(out, (list, tuple)) else [out]
+            if kind == "grad" and len(outputs) != 1:
+                raise TypeError("a compiled function with gradients must return one Value (a loss)")
+            self._programs[key] = _program(kind, _Writer(outputs, inputs, self.names), outputs, self.per_sample)
+        return self._programs[key]
+
+    def _batch(self, args: tuple) -> tuple[tuple, list]:
+        if not self.per_sample:
+            return tuple(_shape(a) for a in args), _flat(list(args), [])
+        if not args or any(len(a) != len(args[0]) for a in args):
+            raise ValueError("a per-sample compiled function takes one list of samples per argument, all of one length")
+        samples = list(zip(*args))
+        if not samples:
+            raise ValueError("the batch is empty: there is no sample to compute")
+        return tuple(_shape(a) for a in samples[0]), [_flat(list(s), []) for s in samples]
+
+    def __call__(self, *args: Any) -> float:
+        """The loss (the reduction of the per-sample values, plus the penalty); adds its gradient into every
+        parameter's .grad, as loss.backward() would."""
+        shapes, batch = self._batch(args)
+        program = self._get("grad", shapes)
+        n = len(batch) if self.per_sample else 1
+        scale = 1.0 / n if self.per_sample and self.reduction == "mean" else 1.0
+        total, grads = program.run([p._data for p in program.params], batch, scale)
+        for p, g in zip(program.params, grads):
+            p.grad += g
+        loss = total * scale
+        if self.penalty is not None:
+            loss += self._penalty()
+        return loss
+
+    def _penalty(self) -> float:
+        if self._penalty_program is None:
+            _, out = _trace(self.penalty, ())  # type: ignore[arg-type]
+            self._penalty_program = _program("grad", _Writer([out], [], self.names), [out], False)
+        program = self._penalty_program
+        total, grads = program.run([p._data for p in program.params], [], 1.0)
+        for p, g in zip(program.params, grads):
+            p.grad += g
+        return total
+
+    def forward(self, *args: Any) -> Any:
+        """The function's value(s), with no gradients: a float, a list of floats, or one of those per sample."""
+        shapes, batch = self._batch(args)
+        program = self._get("forward", shapes)
+        rows = program.run([p._data for p in program.params], batch, 1.0)
+        values = [row[0] if program.n_outputs == 1 else list(row) for row in rows]
+        return values if self.per_sample else values[0]
+
+    def code(self, *args: Any, kind: str = "grad") -> str:
+        """The generated program for these arguments' shapes ("grad": forward and backward; or "forward")."""
+        return self._get(kind, self._batch(args)[0]).code
+
+
+def compile(fn: Callable[..., Any], *, per_sample: bool = False, reduction: str = "mean",  # noqa: A001
+            penalty: Callable[[], Value] | None = None,
+            parameters: Iterable[tuple[str, Value]] | None = None) -> Compiled:  # fmt: skip
+    """fn traced once per input shape, then run as straight-line Python: forward, then backward by the chain rule.
+
+    fn takes numbers or (nested) lists of numbers and returns a Value. Calling the result returns fn's value
+    and adds d fn/d parameter into every parameter's `.grad` (a parameter: a leaf Value fn reads that is not
+    an input). per_sample=True: the arguments are lists over samples and fn is one sample's loss; the loop
+    over the samples runs inside the generated code, and the losses are reduced ("mean" or "sum") and
+    `penalty()` (a Value of the parameters only, e.g. an L2 term) is added, as one loss.backward() would.
+    parameters: (name, Value) pairs, such as model.named_parameters(), to name the variables of the program.
+    A function that looks at a number while it is traced (a comparison, float(), .data) is refused with
+    autograd.TracingError: the program could not follow the branch.
+    """
+    if not callable(fn):
+        raise TypeError(f"compile() takes a function, got {type(fn).__name__}")
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    if penalty is not None and not callable(penalty):
+        raise TypeError(f"penalty must be a function of no arguments returning a Value, got {type(penalty).__name__}")
+    names = {v: str(n) for n, v in (parameters or [])}
+    return Compiled(fn, bool(per_sample), reduction, penalty, names)
