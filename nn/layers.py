@@ -149,6 +149,7 @@ class Neuron(Module):
         return z if act is None else act(z)
 
     def extra_repr(self) -> str:
+        """The inputs and the activation, as in repr(): Neuron(2, activation='relu')."""
         return f"{self.nin}, activation={self.activation!r}"
 
 
@@ -189,6 +190,7 @@ class Layer(Module):
         return zs if act is None else [[act(z) for z in out] for out in zs]
 
     def extra_repr(self) -> str:
+        """The sizes and the activation, as in repr(): Layer(2 -> 16, activation='relu')."""
         return f"{self.nin} -> {self.nout}, activation={self.activation!r}"
 
 
@@ -237,6 +239,7 @@ class Dropout(Module):
         set_rng_state(self._rng, state["rng_state"], "Dropout's rng_state")
 
     def extra_repr(self) -> str:
+        """The drop probability, as in repr(): Dropout(p=0.5)."""
         return f"p={self.p}"
 
 
@@ -332,6 +335,7 @@ class MLP(Module):
         return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
     def extra_repr(self) -> str:
+        """The layer sizes, and residual=True if set, as in repr(): MLP(2 -> 16 -> 16 -> 1)."""
         sizes = " -> ".join(str(n) for n in [self.nin, *(layer.nout for layer in self.layers)])
         extras = ", residual=True" if self.residual else ""
         return f"{sizes}{extras}"
