@@ -1,5 +1,6 @@
 """chaingrad's engine: scalar Values that record how they were made, and backpropagation through them.
 
+Examples:
     >>> from autograd import Value
     >>> x = Value(2.0)
     >>> y = x * x + 3 * x

@@ -220,7 +220,7 @@ def _scores(model: nn.Module, points: list[list[float]], n_classes: int) -> list
             m.training = training
     if n_classes == 2:
         return [1.0 / (1.0 + math.exp(-o.data)) if o.data > -700 else 0.0 for o in outputs]
-    return [max(range(n_classes), key=lambda k, o=o: o[k].data) for o in outputs]
+    return [max(range(n_classes), key=lambda k: o[k].data) for o in outputs]
 
 
 def _plot_decision_boundary(result: dict[str, Any], path: str) -> None:

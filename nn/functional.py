@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import Literal, TypeGuard, overload
 
 import autograd
 from autograd import Value
@@ -35,8 +36,12 @@ __all__ = [
 Number = int | float
 Scalar = Value | Number
 Scalars = Scalar | Sequence[Scalar]
+Logits = Sequence[Sequence[Scalar]] | Sequence[Scalar]  # rows of logits (one per class), or a single row
 
 REDUCTIONS = ("mean", "sum", "none")
+# "mean" and "sum" give one Value. The @overload stubs before each loss say so to a type checker, so that
+# `loss(...).backward()` type-checks; "none" gives the per-sample losses (one Value for a single sample).
+Reduced = Literal["mean", "sum"]
 
 # PyTorch's binary_cross_entropy clamps each log term at -100, so p = 0 or 1 gives a finite loss, and its
 # backward divides by max(p(1 - p), EPSILON), where EPSILON is the float32 number nearest 1e-12.
@@ -79,9 +84,9 @@ def _pair(input: Scalars, target: Scalars) -> tuple[list[Value], list[Scalar], b
         raise ValueError("input is empty: a loss needs at least one prediction")
     if len(inputs) != len(targets):
         raise ValueError(f"input and target must have the same length, got {len(inputs)} and {len(targets)}")
-    inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]
+    values = [x if isinstance(x, Value) else Value(x) for x in inputs]
     targets = [float(t) if _is_number(t) else t for t in targets]
-    return inputs, targets, single
+    return values, targets, single
 
 
 def _reduce(losses: list[Value], reduction: str, single: bool = False) -> Value | list[Value]:
@@ -100,6 +105,10 @@ def _data(x: Scalar) -> float:
 # ---------------------------------------------------------------------------------------------------------
 
 
+@overload
+def mse_loss(input: Scalars, target: Scalars, reduction: Reduced = "mean") -> Value: ...
+@overload
+def mse_loss(input: Scalars, target: Scalars, reduction: str) -> Value | list[Value]: ...
 def mse_loss(input: Scalars, target: Scalars, reduction: str = "mean") -> Value | list[Value]:
     """ℓ_i = (x_i - y_i)², reduced by mean (default), sum or none. Targets may be Values (they learn too)."""
     _check_reduction(reduction)
@@ -112,6 +121,10 @@ def mse_loss(input: Scalars, target: Scalars, reduction: str = "mean") -> Value 
 # ---------------------------------------------------------------------------------------------------------
 
 
+@overload
+def binary_cross_entropy(input: Scalars, target: Scalars, reduction: Reduced = "mean") -> Value: ...
+@overload
+def binary_cross_entropy(input: Scalars, target: Scalars, reduction: str) -> Value | list[Value]: ...
 def binary_cross_entropy(input: Scalars, target: Scalars, reduction: str = "mean") -> Value | list[Value]:
     """ℓ_i = -(y_i·max(ln p_i, -100) + (1 - y_i)·max(ln(1 - p_i), -100)), for probabilities p_i in [0, 1].
 
@@ -146,6 +159,10 @@ def _bce(p: Value, y: Scalar) -> Value:
     return (y - 1.0) * log_1mp - y * log_p + (p - pd) * slope
 
 
+@overload
+def binary_cross_entropy_with_logits(input: Scalars, target: Scalars, reduction: Reduced = "mean") -> Value: ...
+@overload
+def binary_cross_entropy_with_logits(input: Scalars, target: Scalars, reduction: str) -> Value | list[Value]: ...
 def binary_cross_entropy_with_logits(input: Scalars, target: Scalars, reduction: str = "mean") -> Value | list[Value]:
     """ℓ_i = max(x_i, 0) - x_i·y_i + ln(1 + e^-|x_i|): binary cross-entropy of σ(x_i), stable for any logit.
 
@@ -170,11 +187,11 @@ def _bce_logit(x: Value, y: Scalar) -> Value:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def cross_entropy(
-    logits: Sequence[Sequence[Scalar]] | Sequence[Scalar],
-    targets: Sequence[int] | int,
-    reduction: str = "mean",
-) -> Value | list[Value]:
+@overload
+def cross_entropy(logits: Logits, targets: Sequence[int] | int, reduction: Reduced = "mean") -> Value: ...
+@overload
+def cross_entropy(logits: Logits, targets: Sequence[int] | int, reduction: str) -> Value | list[Value]: ...
+def cross_entropy(logits: Logits, targets: Sequence[int] | int, reduction: str = "mean") -> Value | list[Value]:
     """ℓ_i = logsumexp(z_i) - z_i[t_i] = -ln softmax(z_i)[t_i], for rows of logits z_i and class indices t_i.
 
     `logits` is a list of rows (one logit per class) and `targets` a list of ints; a single row with a
@@ -197,18 +214,22 @@ def cross_entropy(
     if len(rows) != len(indices):
         raise ValueError(f"logits and targets must have the same length, got {len(rows)} and {len(indices)}")
     classes = len(rows[0])
+    labels = []  # the targets as plain ints (NumPy's integers are Integral, not int)
     for i, (row, t) in enumerate(zip(rows, indices)):
         if len(row) != classes:
             raise ValueError(f"each row of logits needs {classes} entries (one per class); row {i} has {len(row)}")
         if not _is_index(t):
             raise ValueError(f"targets must be class indices (ints), got {t!r} at position {i}")
-        if not 0 <= t < classes:
+        label = int(t)
+        if not 0 <= label < classes:
             raise ValueError(f"target {t} at position {i} is out of range: classes are 0 to {classes - 1}")
-    losses = [autograd.logsumexp(row) - row[t] for row, t in zip(rows, indices)]
+        labels.append(label)
+    losses = [autograd.logsumexp(row) - row[t] for row, t in zip(rows, labels)]
     return _reduce(losses, reduction, single)
 
 
-def _is_index(t: object) -> bool:
+def _is_index(t: object) -> TypeGuard[numbers.Integral]:
+    """An integer, Python's or NumPy's, but not a bool: what a class index may be."""
     return isinstance(t, numbers.Integral) and not isinstance(t, bool)
 
 
@@ -226,6 +247,10 @@ def _row(row: object, what: str) -> list[Scalar]:
 # ---------------------------------------------------------------------------------------------------------
 
 
+@overload
+def hinge_loss(scores: Scalars, targets: Scalars, reduction: Reduced = "mean") -> Value: ...
+@overload
+def hinge_loss(scores: Scalars, targets: Scalars, reduction: str) -> Value | list[Value]: ...
 def hinge_loss(scores: Scalars, targets: Scalars, reduction: str = "mean") -> Value | list[Value]:
     """ℓ_i = max(0, 1 - y_i·s_i) for targets y_i = ±1: zero once a score is on the right side by a margin 1.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import reprlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import autograd
 from autograd import Value
@@ -16,7 +16,9 @@ from nn.module import Module
 from nn.rng_state import get_rng_state, set_rng_state
 
 Number = int | float
-Input = Sequence[Value | Number] | Value | Number
+Input = Sequence[Value | Number] | Value | Number  # one sample: its entries (or the entry itself when nin == 1)
+Batch = Sequence[Input]  # a list of samples, like a 2-D tensor's rows in PyTorch
+Output = Value | list[Value]  # one sample's outputs: a single Value when there is one output
 
 # Activation name -> how to apply it to the neuron's weighted sum z (one engine node each, or none for linear).
 ACTIVATIONS = {
@@ -34,7 +36,7 @@ def _check_activation(activation: object, name: str = "activation") -> str:
         raise TypeError(f"{name} must be a name, one of {', '.join(ACTIVATIONS)}; got {type(activation).__name__}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown {name} {reprlib.repr(activation)}; choose one of {', '.join(ACTIVATIONS)}")
-    return activation  # type: ignore[return-value]
+    return activation
 
 
 def _is_entry(v: object) -> bool:
@@ -42,7 +44,7 @@ def _is_entry(v: object) -> bool:
     return type(v) is float or type(v) is Value or isinstance(v, Value) or is_real(v)  # common cases first
 
 
-def _entries(xs: list[Any]) -> list[Any] | None:
+def _entries(xs: list[Any]) -> list[Value | float] | None:
     """xs with each number that is not a float made one (a Value is kept); None if some entry is neither.
 
     An int too large for a float (10**400) is a ValueError here, not an OverflowError deep in the arithmetic.
@@ -54,20 +56,23 @@ def _entries(xs: list[Any]) -> list[Any] | None:
             return None
         if not isinstance(v, Value):
             try:
-                xs[i] = float(v)  # type: ignore[arg-type]
+                xs[i] = float(v)
             except OverflowError:
                 raise ValueError(f"input entries must fit in a float, got an int of {len(str(v))} digits") from None
     return xs
 
 
-def _as_inputs(x: Input, nin: int) -> list[Value | float]:
-    """The input as a list of nin Values or numbers; a single number or Value is accepted when nin == 1."""
+def _as_inputs(x: object, nin: int) -> list[Value | float]:
+    """The input as a list of nin Values or numbers; a single number or Value is accepted when nin == 1.
+
+    x is whatever forward was given: everything about it is checked here.
+    """
     if _is_entry(x):
-        x = [x]  # type: ignore[list-item]
+        x = [x]
     if isinstance(x, (str, bytes, dict)):
         raise TypeError(f"input must be a list of numbers or Values, got {type(x).__name__}: {reprlib.repr(x)}")
     try:
-        xs = list(x)  # type: ignore[arg-type]
+        xs = list(x)  # type: ignore[call-overload]  # any object may come in: list() finds out if it is iterable
     except TypeError:
         raise TypeError(f"input must be a list of numbers or Values, got {type(x).__name__}") from None
     if len(xs) != nin:
@@ -78,15 +83,20 @@ def _as_inputs(x: Input, nin: int) -> list[Value | float]:
     return xs
 
 
-def _as_batch(x: Input | Sequence[Input], nin: int) -> tuple[list[list[Value | float]], bool]:
+def _is_batch(x: Input | Batch) -> TypeGuard[Batch]:
+    """autograd.is_batch, telling the type checker what it decided: x is a list of inputs."""
+    return autograd.is_batch(x)
+
+
+def _as_batch(x: Input | Batch, nin: int) -> tuple[list[list[Value | float]], bool]:
     """(a batch of checked inputs, whether x was a single input rather than a batch)."""
-    if autograd.is_batch(x):
-        batch = [_as_inputs(xi, nin) for xi in x]  # type: ignore[union-attr]
+    if _is_batch(x):
+        batch = [_as_inputs(xi, nin) for xi in x]
         return batch, False
     return [_as_inputs(x, nin)], True
 
 
-def _results(outputs: list[list[Value]], single: bool) -> Any:
+def _results(outputs: list[list[Value]], single: bool) -> Output | list[Output]:
     """What forward returns: for each input its outputs (one Value when there is one output), and for a
     single input (not a batch) just its own."""
     results = [out[0] if len(out) == 1 else out for out in outputs]
@@ -127,10 +137,11 @@ class Neuron(Module):
         self.b = Value(0.0)  # biases start at 0
         _init_weights(self.w, nin, fan_out, init, activation, rng)
 
-    def forward(self, x: Input | Sequence[Input]) -> Value | list[Value]:
+    def forward(self, x: Input | Batch) -> Value | list[Value]:
         """One output for one input; a list of outputs for a batch (a list of inputs)."""
         batch, single = _as_batch(x, self.nin)
-        return _results([[self._forward(xs)] for xs in batch], single)
+        outputs = [self._forward(xs) for xs in batch]
+        return outputs[0] if single else outputs
 
     def _forward(self, xs: list[Value | float]) -> Value:
         z = autograd.dot(self.w + [self.b], xs + [1.0])
@@ -138,6 +149,7 @@ class Neuron(Module):
         return z if act is None else act(z)
 
     def extra_repr(self) -> str:
+        """The inputs and the activation, as in repr(): Neuron(2, activation='relu')."""
         return f"{self.nin}, activation={self.activation!r}"
 
 
@@ -159,23 +171,26 @@ class Layer(Module):
         check_seed(seed)  # also when rng takes precedence: a bad seed is a mistake either way
         self.neurons = [Neuron(nin, activation, init, nout, rng) for _ in range(nout)]
 
-    def forward(self, x: Input | Sequence[Input]) -> Value | list[Value] | list[Value | list[Value]]:
+    def forward(self, x: Input | Batch) -> Output | list[Output]:
         """The outputs for one input (one Value when nout == 1); for a batch, a list of those, one per input."""
         batch, single = _as_batch(x, self.nin)
         return _results(self._forward(batch), single)
 
-    def _forward(self, batch: list[list[Value | float]]) -> list[list[Value]]:
+    def _forward(self, batch: Sequence[Sequence[Value | float]]) -> list[list[Value]]:
         """For each input of the batch, the list of outputs: what the next layer reads, whatever its width.
 
         The same nodes as calling each neuron on each input in turn, built by autograd.linear, which reads the
         weights' numbers once for the whole batch and each input's numbers once for all neurons.
         """
         neurons = self.neurons
-        zs = autograd.linear(batch, [n.w for n in neurons], [n.b for n in neurons])
+        # For a batch linear returns one list of outputs per input (for a single input, one list); its return
+        # type is the union of the two, so the cast says which this is.
+        zs = cast("list[list[Value]]", autograd.linear(batch, [n.w for n in neurons], [n.b for n in neurons]))
         act = ACTIVATIONS[self.activation]
         return zs if act is None else [[act(z) for z in out] for out in zs]
 
     def extra_repr(self) -> str:
+        """The sizes and the activation, as in repr(): Layer(2 -> 16, activation='relu')."""
         return f"{self.nin} -> {self.nout}, activation={self.activation!r}"
 
 
@@ -192,7 +207,7 @@ class Dropout(Module):
         self.p = _check_probability("dropout probability p", p)
         self._rng = generator(seed)
 
-    def forward(self, x: Input | Sequence[Input]) -> Any:
+    def forward(self, x: Input | Batch) -> Value | float | list[Value | float] | list[list[Value | float]]:
         """y_i = x_i · m_i / (1 - p) with m_i ~ Bernoulli(1 - p) in training, y = x in eval.
 
         One Value or number gives one result; a list of them a list; a batch (a list of lists) a batch, its
@@ -200,11 +215,11 @@ class Dropout(Module):
         """
         if _is_entry(x):
             return self._drop(_units([x], "the input"))[0]
-        if autograd.is_batch(x):
-            return [self._drop(_units(xi, "each input of the batch")) for xi in x]  # type: ignore[union-attr]
+        if _is_batch(x):
+            return [self._drop(_units(xi, "each input of the batch")) for xi in x]
         return self._drop(_units(x, "the input"))
 
-    def _drop(self, xs: list[Any]) -> list[Any]:
+    def _drop(self, xs: list[Value | float]) -> list[Value | float]:
         if not self.training or self.p == 0.0:
             return xs
         if self.p == 1.0:
@@ -224,6 +239,7 @@ class Dropout(Module):
         set_rng_state(self._rng, state["rng_state"], "Dropout's rng_state")
 
     def extra_repr(self) -> str:
+        """The drop probability, as in repr(): Dropout(p=0.5)."""
         return f"p={self.p}"
 
 
@@ -234,7 +250,7 @@ def _check_probability(name: str, p: Any) -> float:
     return p
 
 
-def _units(x: Any, what: str) -> list[Any]:
+def _units(x: object, what: str) -> list[Value | float]:
     """x as a list of Values or numbers, or a TypeError saying what Dropout takes."""
     if isinstance(x, (str, bytes, dict)) or not isinstance(x, (Sequence, Iterable)):
         raise TypeError(f"Dropout takes a Value, a number, or a list of them; "
@@ -290,11 +306,13 @@ class MLP(Module):
         self.residual = residual
         self.nin = nin
 
-    def forward(self, x: Input | Sequence[Input]) -> Value | list[Value] | list[Value | list[Value]]:
+    def forward(self, x: Input | Batch) -> Output | list[Output]:
         """The outputs for one input (one Value for one output); for a batch (a list of inputs, like a 2-D
         tensor in PyTorch), a list of those, one per input. A batch builds the same nodes as calling the model
         on each input, faster: each layer reads its weights' numbers once for the whole batch."""
-        batch, single = _as_batch(x, self.nin)
+        inputs, single = _as_batch(x, self.nin)
+        batch: Sequence[Sequence[Value | float]] = inputs  # the inputs, then each layer's outputs in turn
+        outs: list[list[Value]]
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             outs = layer._forward(batch)
@@ -304,7 +322,7 @@ class MLP(Module):
                 if self.residual and len(outs[0]) == len(batch[0]):
                     outs = [[a + b for a, b in zip(xs, out)] for xs, out in zip(batch, outs)]
             batch = outs
-        return _results(batch, single)
+        return _results(outs, single)
 
     @staticmethod
     def num_parameters_for(config: dict[str, Any]) -> int:
@@ -317,6 +335,7 @@ class MLP(Module):
         return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
     def extra_repr(self) -> str:
+        """The layer sizes, and residual=True if set, as in repr(): MLP(2 -> 16 -> 16 -> 1)."""
         sizes = " -> ".join(str(n) for n in [self.nin, *(layer.nout for layer in self.layers)])
         extras = ", residual=True" if self.residual else ""
         return f"{sizes}{extras}"

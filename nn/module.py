@@ -46,9 +46,11 @@ class Module:
     takes_batches: bool = False
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The module's computation: each subclass defines it (here, a NotImplementedError)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """module(x) is module.forward(x), as in PyTorch: call the module, not forward."""
         return self.forward(*args, **kwargs)
 
     # --- what a module contains -------------------------------------------------------------------------

@@ -259,8 +259,8 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay.
 
-    g = grad + weight_decay*p;  b = momentum*b + (1 - dampening)*g (b = g at the first step);
-    p = p - lr * (g + momentum*b if nesterov else b)   (plain SGD when momentum = 0: p = p - lr*g).
+    g = grad + weight_decay·p;  b = momentum·b + (1 - dampening)·g (b = g at the first step);
+    p = p - lr · (g + momentum·b if nesterov else b)   (plain SGD when momentum = 0: p = p - lr·g).
     """
 
     _hyper_names = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
@@ -293,7 +293,7 @@ class SGD(Optimizer):
         return [None] * len(self.params)  # no momentum buffer until the first step
 
     def step(self) -> None:
-        """p = p - lr * g, with g built from grad, weight decay and momentum as in the class docstring."""
+        """p = p - lr · g, with g built from grad, weight decay and momentum as in the class docstring."""
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         buffers = self.momentum_buffer
         for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
@@ -311,8 +311,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam: step along a running mean of gradients divided by the root of a running mean of their squares.
 
-    m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;  (v_max = max(v_max, v) with amsgrad, used instead of v)
-    p = p - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps),   with g = grad + weight_decay*p (L2 penalty).
+    m = b1·m + (1-b1)·g;  v = b2·v + (1-b2)·g^2;  (v_max = max(v_max, v) with amsgrad, used instead of v)
+    p = p - lr/(1-b1^t) · m / (sqrt(v)/sqrt(1-b2^t) + eps),   with g = grad + weight_decay·p (L2 penalty).
     """
 
     _hyper_names = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
@@ -365,7 +365,7 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: the weight shrinks directly, the penalty never enters m and v.
 
-    p = p * (1 - lr*weight_decay), then the Adam update of p with g = grad.
+    p = p · (1 - lr·weight_decay), then the Adam update of p with g = grad.
     """
 
     _decoupled_weight_decay = True
@@ -386,9 +386,9 @@ class AdamW(Adam):
 class RMSprop(Optimizer):
     """RMSprop: divide the gradient by the root of a running mean of its square.
 
-    v = alpha*v + (1-alpha)*g^2;  d = sqrt(v) + eps
-    (centered: a = alpha*a + (1-alpha)*g, d = sqrt(v - a^2) + eps);
-    p = p - lr * g/d, or with momentum: b = momentum*b + g/d, p = p - lr*b;   g = grad + weight_decay*p.
+    v = alpha·v + (1-alpha)·g^2;  d = sqrt(v) + eps
+    (centered: a = alpha·a + (1-alpha)·g, d = sqrt(v - a^2) + eps);
+    p = p - lr · g/d, or with momentum: b = momentum·b + g/d, p = p - lr·b;   g = grad + weight_decay·p.
     """
 
     _hyper_names = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
@@ -441,7 +441,7 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     """Adagrad: divide the gradient by the root of the sum of all its past squares.
 
-    s = s + g^2;  p = p - lr/(1 + (t-1)*lr_decay) * g / (sqrt(s) + eps),   with g = grad + weight_decay*p.
+    s = s + g^2;  p = p - lr/(1 + (t-1)·lr_decay) · g / (sqrt(s) + eps),   with g = grad + weight_decay·p.
     """
 
     _hyper_names = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize")
@@ -567,7 +567,7 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    """Multiply the learning rate by gamma every step_size epochs: lr_e = base_lr * gamma^(e // step_size)."""
+    """Multiply the learning rate by gamma every step_size epochs: lr_e = base_lr · gamma^(e // step_size)."""
 
     _hyper_names = ("step_size", "gamma")
 
@@ -577,7 +577,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self) -> float:
-        """lr * gamma when the epoch is a positive multiple of step_size, else lr."""
+        """lr · gamma when the epoch is a positive multiple of step_size, else lr."""
         lr = self.optimizer.lr
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return lr
@@ -585,7 +585,7 @@ class StepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the learning rate by gamma every epoch: lr_e = base_lr * gamma^e."""
+    """Multiply the learning rate by gamma every epoch: lr_e = base_lr · gamma^e."""
 
     _hyper_names = ("gamma",)
 
@@ -594,7 +594,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self) -> float:
-        """lr * gamma (lr unchanged at epoch 0)."""
+        """lr · gamma (lr unchanged at epoch 0)."""
         lr = self.optimizer.lr
         return lr if self.last_epoch == 0 else lr * self.gamma
 
@@ -602,7 +602,7 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Follow a cosine from base_lr down to eta_min in T_max epochs, then back up, and so on.
 
-    lr_e = eta_min + (base_lr - eta_min) * (1 + cos(pi * e / T_max)) / 2, computed recursively (as PyTorch).
+    lr_e = eta_min + (base_lr - eta_min) · (1 + cos(pi · e / T_max)) / 2, computed recursively (as PyTorch).
     """
 
     _hyper_names = ("T_max", "eta_min")
@@ -613,7 +613,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self) -> float:
-        """eta_min + (lr - eta_min) * (1 + cos(pi*e/T)) / (1 + cos(pi*(e-1)/T)): ratio of two cosine steps."""
+        """eta_min + (lr - eta_min) · (1 + cos(pi·e/T)) / (1 + cos(pi·(e-1)/T)): ratio of two cosine steps."""
         lr, e, t_max, eta_min = self.optimizer.lr, self.last_epoch, self.T_max, self.eta_min
         if e == 0:
             return lr
@@ -628,7 +628,7 @@ class CosineAnnealingLR(LRScheduler):
 class LinearLR(LRScheduler):
     """Move the learning rate's factor linearly from start_factor to end_factor in total_iters epochs.
 
-    lr_e = base_lr * (start_factor + (end_factor - start_factor) * min(e, total_iters) / total_iters).
+    lr_e = base_lr · (start_factor + (end_factor - start_factor) · min(e, total_iters) / total_iters).
     """
 
     _hyper_names = ("start_factor", "end_factor", "total_iters")
@@ -646,7 +646,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self) -> float:
-        """lr * (1 + (end - start) / (total_iters*start + (e-1)*(end - start))): ratio of two linear steps."""
+        """lr · (1 + (end - start) / (total_iters·start + (e-1)·(end - start))): ratio of two linear steps."""
         lr, e = self.optimizer.lr, self.last_epoch
         if e == 0:
             return lr * self.start_factor

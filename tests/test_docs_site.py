@@ -267,3 +267,14 @@ def test_the_pages_for_decisions_benchmarks_micrograd_and_the_api_exist(site: Pa
     for page in ("autograd", "value", "nn", "nn-functional", "nn-optim", "nn-data", "nn-init", "nn-demo"):
         html = (site / "reference" / page / "index.html").read_text(encoding="utf-8")
         assert 'class="doc doc-heading"' in html or "doc-heading" in html, f"reference/{page} documents nothing"
+
+
+def test_the_api_pages_show_the_docstrings_math_and_examples_as_written(site: Path):
+    # Markdown reads `a*b + c*d` as "a, c in italics between b and d", and a `>>>` at the start of a line
+    # as three quote marks: a docstring then renders as something else than its source says.
+    for page in sorted((site / "reference").glob("*/index.html")):
+        html = page.read_text(encoding="utf-8")
+        article = html[html.find("<article"):html.find("</article>")]
+        italics = re.findall(r"\w<em>[^<]{0,40}|[^>]{0,40}</em>\w", article)
+        assert not italics, f"reference/{page.parent.name}: a * between words became italics: {italics[:3]}"
+        assert "<blockquote>" not in article, f"reference/{page.parent.name}: a >>> example became a blockquote"
