@@ -196,10 +196,12 @@ class _Writer:
         self.params = sorted((p for p in dict.fromkeys(leaves) if p not in given), key=lambda p: rank.get(p, len(rank)))
         self.inputs = inputs
         self.taken = {"div", "pow", "abs", "inf", "nan", "isfinite", "params", "batch", "seed", "total", "outputs",
-                      "sample", "b", *_FUNCTIONS}  # fmt: skip
+                      "sample", "parts", *_FUNCTIONS}  # fmt: skip
         self.name: dict[Value, str] = {}
-        for i, v in enumerate(inputs):
-            self.name[v] = self._fresh(f"x{i}")
+        for v in inputs:  # arg0[3] is x3, arg1[0] is y0...: one letter per argument
+            argument, index = v.label[3:].split("[", 1) if "[" in v.label else (v.label[3:], "")
+            letter = "xyzuvw"[int(argument)] if int(argument) < 6 else f"a{argument}_"
+            self.name[v] = self._fresh(letter + re.sub(r"\D+", "_", index).strip("_"))
         self.module: dict[Value, str] = {}
         for i, p in enumerate(self.params):
             full = names.get(p, "")
@@ -207,7 +209,7 @@ class _Writer:
             self.module[p] = _module_of(full)
         counts: dict[str, int] = {}
         for node in self.order:
-            kind = identifier(node.label, "v") if node.label else node._fn.__name__.lower()
+            kind = identifier(node.label, "v") if node.label else _KINDS.get(node.op, identifier(node.op, "v"))
             counts[kind] = counts.get(kind, -1) + 1
             self.name[node] = self._fresh(f"{kind}{counts[kind]}")
         self.grad = {v: self._fresh(f"g_{n}") for v, n in self.name.items() if v not in given}
@@ -256,16 +258,24 @@ class _Writer:
                 body: list[str] = []
             except (TypeError, ValueError, AttributeError):  # the rule needs numbers: call it on them
                 call = self._function(fn, "backward")
-                body = [f"b = {call}({g[node]}, {self.name[node]}, {', '.join(_operand(s, CONDITION) for s in syms)})"]
-                codes = [f"b[{i}]" for i in range(len(args))]
+                numbers = ", ".join(_operand(s, CONDITION) for s in syms)
+                body = [f"parts = {call}({g[node]}, {self.name[node]}, {numbers})"]
+                codes = [f"parts[{i}]" for i in range(len(args))]
             body += [f"{g[a]} += {c}" for a, c in zip(args, codes) if type(a) is not float and a in g]
-            if len(body) > (1 if body and body[0].startswith("b = ") else 0):
+            if len(body) > (1 if body and body[0].startswith("parts = ") else 0):
                 if fn.skip_zero:  # as the engine: a 0 gradient through finite derivatives hands 0 to everything
                     lines.append(f"if {g[node]} or not isfinite({self.name[node]}):{self._comment(node)}")
                     lines += ["    " + line for line in body]
                 else:
                     lines += [body[0] + self._comment(node), *body[1:]]
         return lines
+
+
+_KINDS = {"+": "add", "-": "sub", "*": "mul", "/": "quot", "**": "pow"}  # op symbols as names of numbers
+
+
+def _tuple(names: Sequence[str]) -> str:
+    return f"{names[0]}," if len(names) == 1 else ", ".join(names)
 
 
 def _short(name: str) -> str:
@@ -300,11 +310,11 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool)
     name, p = writer.name, writer.params
     lines = [f"def {kind}(params, batch, seed):"]
     if p:
-        lines.append(f"    {', '.join(name[v] for v in p)}, = params")
+        lines.append(f"    {_tuple([name[v] for v in p])} = params")
     if kind == "grad" and p:
         lines.append(f"    {' = '.join(writer.grad[v] for v in p)} = 0.0")
     lines.append("    total = 0.0" if kind == "grad" else "    outputs = []")
-    unpack = ", ".join(name[v] for v in writer.inputs) + ("," if len(writer.inputs) == 1 else "") or "_"
+    unpack = _tuple([name[v] for v in writer.inputs]) if writer.inputs else "_"
     lines.append(f"    for {unpack} in batch:" if per_sample else f"    {unpack} = batch")
     body = writer.forward()
     results = [name.get(o) or repr(o._data) for o in outputs]
@@ -313,7 +323,7 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool)
     else:
         body.append(f"outputs.append(({', '.join(results)},))")
     lines += [("        " if per_sample else "    ") + line for line in body]
-    grads = "".join(f"{writer.grad[v]}, " for v in p)
+    grads = _tuple([writer.grad[v] for v in p]) if p else ""
     lines.append(f"    return total, ({grads})" if kind == "grad" else "    return outputs")
     code = "\n".join(lines) + "\n"
     namespace = {"div": floats.div, "pow": floats.pow, "abs": abs, "inf": math.inf, "nan": math.nan,
