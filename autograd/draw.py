@@ -314,6 +314,8 @@ def draw_dot(
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     if cluster and model is None:
         raise ValueError("cluster=True needs model=... (an object with named_parameters(), e.g. an nn.MLP)")
+    if isinstance(highlight, Value) or not isinstance(highlight, Iterable):
+        raise TypeError(f"highlight must be a list of Values (e.g. [x, w]), got {type(highlight).__name__}")
     highlighted = set()
     for value in highlight:
         if not isinstance(value, Value):

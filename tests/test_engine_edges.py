@@ -149,3 +149,9 @@ def test_micrograds_engine_test_expression_gives_its_documented_numbers() -> Non
     g += 10.0 / f
     g.backward()
     assert f"{g.data:.4f}" == "24.7041" and f"{a.grad:.4f}" == "138.8338" and f"{b.grad:.4f}" == "645.5773"
+
+
+@pytest.mark.parametrize("bad", [None, 3, Value(1.0)])
+def test_draw_dot_names_a_highlight_that_is_not_a_list_of_values(bad: object) -> None:
+    with pytest.raises(TypeError, match="highlight must be a list of Values"):
+        autograd.draw_dot(Value(1.0) * 2.0, highlight=bad)  # type: ignore[arg-type]
