@@ -159,12 +159,13 @@ def _inputs(shape: Any, label: str, out: list[Value]) -> Any:
     return [_inputs(s, f"{label}[{i}]", out) for i, s in enumerate(shape)]
 
 
-def _flat(x: Any, out: list[float]) -> list[float]:
-    if isinstance(x, (list, tuple)):
-        for e in x:
+def _flat(x: Sequence[Any], out: list[float]) -> list[float]:
+    """The numbers of x, nested lists opened, in order: the inputs as the program unpacks them."""
+    for e in x:
+        if isinstance(e, (list, tuple)):
             _flat(e, out)
-    else:
-        out.append(float(x))
+        else:
+            out.append(float(e))
     return out
 
 
@@ -358,13 +359,13 @@ class Compiled:
 
     def _batch(self, args: tuple) -> tuple[tuple, list]:
         if not self.per_sample:
-            return tuple(_shape(a) for a in args), _flat(list(args), [])
+            return tuple(_shape(a) for a in args), _flat(args, [])
         if not args or any(len(a) != len(args[0]) for a in args):
             raise ValueError("a per-sample compiled function takes one list of samples per argument, all of one length")
         samples = list(zip(*args))
         if not samples:
             raise ValueError("the batch is empty: there is no sample to compute")
-        return tuple(_shape(a) for a in samples[0]), [_flat(list(s), []) for s in samples]
+        return tuple(_shape(a) for a in samples[0]), [_flat(s, []) for s in samples]
 
     def __call__(self, *args: Any) -> float:
         """The loss (the reduction of the per-sample values, plus the penalty); adds its gradient into every

@@ -118,7 +118,8 @@ def chaingrad_compiled(X: list, y: list, weights: list) -> Callable[[float], tup
                             penalty=lambda: ALPHA * l2_penalty(params), parameters=names)  # fmt: skip
 
     def run(lr: float) -> tuple:
-        model.zero_grad()
+        for p in params:  # what optimizer.zero_grad() does
+            p.grad = 0.0
         loss = step(X, y)
         grads = [p.grad for p in params]
         for p in params:
