@@ -179,10 +179,15 @@ def _trace(fn: Callable[..., Any], shapes: Sequence[Any]) -> tuple[list[Value], 
             out = fn(*args)
     finally:
         _mode.tracing = previous
-    outs = out if isinstance(out, (list, tuple)) else [out]
-    if not outs or not all(isinstance(o, Value) for o in outs):
-        raise TypeError(f"a compiled function must return a Value (or a list of Values), got {type(out).__name__}")
     return inputs, out
+
+
+def _values(out: Any, what: str) -> list[Value]:
+    """out as a list of Values (one Value, or a list of them); TypeError naming `what` otherwise."""
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    if not outs or not all(isinstance(o, Value) for o in outs):
+        raise TypeError(f"a compiled function must return {what}, got {type(out).__name__}")
+    return outs
 
 
 class _Writer:
@@ -306,31 +311,34 @@ class Program:
         self.code, self.run, self.params, self.n_outputs = code, run, params, n_outputs
 
 
-def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool) -> Program:
-    """kind "grad": run() returns (Σ output over the samples, the parameters' gradients); "forward": the outputs."""
+def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool, n_aux: int = 0) -> Program:
+    """kind "grad": run() returns (Σ outputs[0] over the samples, the parameters' gradients[, the other outputs of
+    each sample when n_aux]); "forward": every output of each sample."""
     name, p = writer.name, writer.params
     lines = [f"def {kind}(params, batch, seed):"]
     if p:
         lines.append(f"    {_tuple([name[v] for v in p])} = params")
     if kind == "grad" and p:
         lines.append(f"    {' = '.join(writer.grad[v] for v in p)} = 0.0")
-    lines.append("    total = 0.0" if kind == "grad" else "    outputs = []")
+    lines += (["    total = 0.0"] if kind == "grad" else []) + (["    outputs = []"] if kind != "grad" or n_aux else [])
     unpack = _tuple([name[v] for v in writer.inputs]) if writer.inputs else "_"
     lines.append(f"    for {unpack} in batch:" if per_sample else f"    {unpack} = batch")
     body = writer.forward()
     results = [name.get(o) or repr(o._data) for o in outputs]
     if kind == "grad":
-        body += [f"total += {results[0]}", *writer.backward(outputs[0], "seed")]
+        body += [f"total += {results[0]}"] + ([f"outputs.append(({', '.join(results[1:])},))"] if n_aux else [])
+        body += writer.backward(outputs[0], "seed")
     else:
         body.append(f"outputs.append(({', '.join(results)},))")
     lines += [("        " if per_sample else "    ") + line for line in body]
     grads = _tuple([writer.grad[v] for v in p]) if p else ""
-    lines.append(f"    return total, ({grads})" if kind == "grad" else "    return outputs")
+    returned = f"total, ({grads})" + (", outputs" if n_aux else "") if kind == "grad" else "outputs"
+    lines.append(f"    return {returned}")
     code = "\n".join(lines) + "\n"
     namespace = {"div": floats.div, "pow": floats.pow, "abs": abs, "inf": math.inf, "nan": math.nan,
                  "isfinite": math.isfinite, **{f: getattr(floats, f) for f in _FUNCTIONS}, **writer.calls}  # fmt: skip
     exec(builtins.compile(code, f"<autograd.compile: {kind}>", "exec"), namespace)  # our own code: no user text in it
-    return Program(code, namespace[kind], p, len(outputs))
+    return Program(code, namespace[kind], p, len(outputs) - (1 if kind == "grad" else 0))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -342,8 +350,9 @@ class Compiled:
     """A function traced once per input shape and run as generated Python (see autograd.compile)."""
 
     def __init__(self, fn: Callable[..., Any], per_sample: bool, reduction: str,
-                 penalty: Callable[[], Value] | None, names: dict[Value, str]) -> None:  # fmt: skip
+                 penalty: Callable[[], Value] | None, names: dict[Value, str], has_aux: bool) -> None:  # fmt: skip
         self.fn, self.per_sample, self.reduction, self.penalty, self.names = fn, per_sample, reduction, penalty, names
+        self.has_aux = has_aux
         self._programs: dict[tuple, Program] = {}
         self._penalty_program: Program | None = None
 
@@ -351,10 +360,18 @@ class Compiled:
         key = (kind, shapes)
         if key not in self._programs:  # a new shape (or batch size, for a whole-batch function): trace again
             inputs, out = _trace(self.fn, shapes)
-            outputs = list(out) if isinstance(out, (list, tuple)) else [out]
-            if kind == "grad" and len(outputs) != 1:
+            if self.has_aux:  # (loss, aux), as jax.value_and_grad(has_aux=True): aux is one Value or a list
+                if not isinstance(out, tuple) or len(out) != 2:
+                    raise TypeError("with has_aux=True a compiled function must return a pair (loss, aux)")
+                loss, aux = _values(out[0], "a Value (the loss)"), _values(out[1], "Values as aux")
+                outputs = loss + aux if kind == "grad" else aux
+            else:
+                outputs = _values(out, "a Value (a loss)" if kind == "grad" else "a Value or a list of Values")
+            if kind == "grad" and not self.has_aux and len(outputs) != 1:
                 raise TypeError("a compiled function with gradients must return one Value (a loss)")
-            self._programs[key] = _program(kind, _Writer(outputs, inputs, self.names), outputs, self.per_sample)
+            n_aux = len(outputs) - 1 if kind == "grad" else 0
+            writer = _Writer(outputs, inputs, self.names)
+            self._programs[key] = _program(kind, writer, outputs, self.per_sample, n_aux)
         return self._programs[key]
 
     def _batch(self, args: tuple) -> tuple[tuple, list]:
@@ -367,20 +384,25 @@ class Compiled:
             raise ValueError("the batch is empty: there is no sample to compute")
         return tuple(_shape(a) for a in samples[0]), [_flat(s, []) for s in samples]
 
-    def __call__(self, *args: Any) -> float:
+    def __call__(self, *args: Any) -> Any:
         """The loss (the reduction of the per-sample values, plus the penalty); adds its gradient into every
-        parameter's .grad, as loss.backward() would."""
+        parameter's .grad, as loss.backward() would. With has_aux: (the loss, the aux values of each sample)."""
         shapes, batch = self._batch(args)
         program = self._get("grad", shapes)
         n = len(batch) if self.per_sample else 1
         scale = 1.0 / n if self.per_sample and self.reduction == "mean" else 1.0
-        total, grads = program.run([p._data for p in program.params], batch, scale)
+        total, grads, *aux = program.run([p._data for p in program.params], batch, scale)
         for p, g in zip(program.params, grads):
             p.grad += g
         loss = total * scale
         if self.penalty is not None:
             loss += self._penalty()
-        return loss
+        return (loss, self._shaped(program, aux[0])) if self.has_aux else loss
+
+    def _shaped(self, program: Program, rows: list[tuple]) -> Any:
+        """One float per sample for one output, else a list per sample; just the first row for a whole batch."""
+        values = [row[0] if program.n_outputs == 1 else list(row) for row in rows]
+        return values if self.per_sample else values[0]
 
     def _penalty(self) -> float:
         if self._penalty_program is None:
@@ -396,9 +418,7 @@ class Compiled:
         """The function's value(s), with no gradients: a float, a list of floats, or one of those per sample."""
         shapes, batch = self._batch(args)
         program = self._get("forward", shapes)
-        rows = program.run([p._data for p in program.params], batch, 1.0)
-        values = [row[0] if program.n_outputs == 1 else list(row) for row in rows]
-        return values if self.per_sample else values[0]
+        return self._shaped(program, program.run([p._data for p in program.params], batch, 1.0))
 
     def code(self, *args: Any, kind: str = "grad") -> str:
         """The generated program for these arguments' shapes ("grad": forward and backward; or "forward")."""
@@ -406,8 +426,8 @@ class Compiled:
 
 
 def compile(fn: Callable[..., Any], *, per_sample: bool = False, reduction: str = "mean",  # noqa: A001
-            penalty: Callable[[], Value] | None = None,
-            parameters: Iterable[tuple[str, Value]] | None = None) -> Compiled:  # fmt: skip
+            penalty: Callable[[], Value] | None = None, parameters: Iterable[tuple[str, Value]] | None = None,
+            has_aux: bool = False) -> Compiled:  # fmt: skip
     """fn traced once per input shape, then run as straight-line Python: forward, then backward by the chain rule.
 
     fn takes numbers or (nested) lists of numbers and returns a Value. Calling the result returns fn's value
@@ -416,6 +436,8 @@ def compile(fn: Callable[..., Any], *, per_sample: bool = False, reduction: str 
     over the samples runs inside the generated code, and the losses are reduced ("mean" or "sum") and
     `penalty()` (a Value of the parameters only, e.g. an L2 term) is added, as one loss.backward() would.
     parameters: (name, Value) pairs, such as model.named_parameters(), to name the variables of the program.
+    has_aux=True (jax.value_and_grad's name): fn returns (loss, aux), aux a Value or a list of them (a model's
+    outputs), and a call returns (loss, aux's numbers for each sample) from the same pass.
     A function that looks at a number while it is traced (a comparison, float(), .data) is refused with
     autograd.TracingError: the program could not follow the branch.
     """
@@ -426,4 +448,4 @@ def compile(fn: Callable[..., Any], *, per_sample: bool = False, reduction: str 
     if penalty is not None and not callable(penalty):
         raise TypeError(f"penalty must be a function of no arguments returning a Value, got {type(penalty).__name__}")
     names = {v: str(n) for n, v in (parameters or [])}
-    return Compiled(fn, bool(per_sample), reduction, penalty, names)
+    return Compiled(fn, bool(per_sample), reduction, penalty, names, bool(has_aux))

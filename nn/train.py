@@ -262,12 +262,12 @@ def _mean_loss(loss_fn: LossFn, outputs: list[Any], targets: list[Any]) -> float
     return float(getattr(value, "data", value))
 
 
-CompiledStep = tuple[autograd.Compiled, Callable[[Any], Any], Callable[[Any], list]]
+CompiledStep = tuple[autograd.Compiled, Callable[[Any], Any]]
 
 
 def _compiled_step(model: Module, loss_name: str | None, regularization: Callable[[Module], Value] | None,
                    X: Sequence[Any]) -> CompiledStep:  # fmt: skip
-    """(the compiled training step, how a target becomes its data, the compiled forward) for fit(compile=True).
+    """(the compiled training step, which also gives each sample's outputs; how a target becomes its data).
 
     Each named loss is written per sample, its target as data: a ±1 margin side, a 0/1 label, a one-hot row.
     """
@@ -285,8 +285,11 @@ def _compiled_step(model: Module, loss_name: str | None, regularization: Callabl
         out = model(x)
         return [out] if isinstance(out, Value) else list(out)
 
-    def per_sample(x: Any, t: Any) -> Value:
+    def per_sample(x: Any, t: Any) -> tuple[Value, list[Value]]:
         z = logits(x)
+        return loss_of(z, t), z
+
+    def loss_of(z: list[Value], t: Any) -> Value:
         if loss_name == "hinge":
             return (1.0 - t * _single(z)).relu()
         if loss_name == "bce_with_logits":  # max(s, 0) - s·t + ln(1 + e^-|s|), with no branch on s
@@ -306,12 +309,8 @@ def _compiled_step(model: Module, loss_name: str | None, regularization: Callabl
         return float(t)
 
     penalty = None if regularization is None else (lambda: Value(0.0) + _checked_penalty(regularization(model)))
-    step = autograd.compile(per_sample, per_sample=True, penalty=penalty, parameters=model.named_parameters())
-    forward = autograd.compile(logits, per_sample=True)
-    def predict(X_batch: Any) -> list:
-        return [o if isinstance(o, list) else [o] for o in forward.forward(list(X_batch))]
-
-    return step, target_data, predict
+    names = model.named_parameters()
+    return autograd.compile(per_sample, per_sample=True, penalty=penalty, parameters=names, has_aux=True), target_data
 
 
 def fit(
@@ -405,12 +404,14 @@ def fit(
             total_loss, correct, seen = 0.0, 0, 0
             for X_batch, y_batch in loader:
                 if compiled is not None:
-                    step, target_data, predict = compiled
-                    if classify:  # the outputs that train, before the update, as the eager loop counts them
-                        correct += sum(_class_of(o, threshold) == t for o, t in zip(predict(X_batch), y_batch))
+                    step, target_data = compiled
                     optimizer.zero_grad()
-                    total_loss += step(list(X_batch), [target_data(t) for t in y_batch]) * len(y_batch)
+                    batch_loss_value, outputs = step(list(X_batch), [target_data(t) for t in y_batch])
                     optimizer.step()
+                    total_loss += batch_loss_value * len(y_batch)
+                    if classify:  # the outputs that trained, before the update, as the eager loop counts them
+                        rows = [o if isinstance(o, list) else [o] for o in outputs]  # one output: a float each
+                        correct += sum(_class_of(o, threshold) == t for o, t in zip(rows, y_batch))
                     seen += len(y_batch)
                     continue
                 with cycle_collector_paused():  # a step's graph has no cycles to find: nn/collector.py

@@ -221,3 +221,16 @@ def test_a_program_is_much_smaller_work_than_the_graph_it_replaces_but_the_same_
             assert same_float(p.grad, q.grad, 1e-12, 1e-15)
             p.data -= lr * p.grad
             q.data -= lr * q.grad
+
+
+def test_has_aux_returns_each_samples_outputs_from_the_same_pass_as_the_loss() -> None:
+    model = nn.MLP(2, [4, 3], seed=5)
+    step = autograd.compile(lambda x, t: ((model(x)[0] - t) ** 2, model(x)), per_sample=True, has_aux=True)
+    X, T = [[0.3, -0.2], [1.0, 0.5]], [0.5, -1.0]
+    loss, outputs = step(X, T)
+    eager = autograd.mean([(model([Value(a) for a in x])[0] - t) ** 2 for x, t in zip(X, T)])
+    assert same_float(loss, eager.data, 1e-12)
+    for x, out in zip(X, outputs):
+        assert out == pytest.approx([v.data for v in model(x)], rel=1e-12)
+    with pytest.raises(TypeError, match="pair \\(loss, aux\\)"):
+        autograd.compile(lambda x: model(x)[0], has_aux=True)([0.1, 0.2])
