@@ -46,11 +46,12 @@ $(STAMP): pyproject.toml
 
 # Graphviz's `dot` renders the computation graphs; it is a system program, not a Python package.
 dot:
-	@bash scripts/ensure-dot.sh
+	@bash scripts/ensure-program.sh dot graphviz "it renders the computation graphs" \
+		"macOS:          brew install graphviz" "conda:          conda install -c conda-forge graphviz"
 
 # Chromium, headless, is the browser of tests/test_docs_site.py: a system program, installed like `dot`.
 chromium:
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-program.sh chromium chromium "the browser test of the documentation site runs it headless"
 
 clean:
 	rm -rf $(VENV) out site dist build .pytest_cache .hypothesis .benchmarks .mypy_cache

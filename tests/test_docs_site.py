@@ -167,7 +167,7 @@ def browse(server: str, tmp_path_factory: pytest.TempPathFactory):
     """Open a page of the site in headless Chromium and return what its scripts left in the DOM."""
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.fail("Debian's chromium is missing: `make chromium` (scripts/ensure-chromium.sh) installs it as root, "
+        pytest.fail("Debian's chromium is missing: `make chromium` (scripts/ensure-program.sh) installs it as root, "
                     "else run: sudo apt-get update && sudo apt-get install -y chromium")  # fmt: skip
     profile = tmp_path_factory.mktemp("chromium-profile")
     pages: dict[str, Page] = {}
