@@ -10,6 +10,7 @@
 
 from importlib.metadata import version as _version
 
+from autograd.animate import BackwardAnimation, animate_backward
 from autograd.check import GradcheckError, gradcheck
 from autograd.draw import draw_dot as draw_dot
 from autograd.functional import dot, is_batch, linear, log_softmax, logsumexp, mean, softmax, sum
@@ -37,4 +38,6 @@ __all__ = [
     "softmax",
     "log_softmax",
     "draw_dot",
+    "animate_backward",
+    "BackwardAnimation",
 ]

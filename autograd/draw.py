@@ -418,8 +418,12 @@ def draw_dot(
 
 
 def _check_options(root: Any, rankdir: Any, model: Any, cluster: Any, color_by: Any, highlight: Any,
-                   max_nodes: Any, local_grads: Any) -> tuple[dict[Value, str], list[Value], set[Value]]:  # fmt: skip
-    """(parameter names, the Values to draw, the highlighted ones), or the error a bad argument deserves."""
+                   max_nodes: Any, local_grads: Any, collapse: bool = True,
+                   ) -> tuple[dict[Value, str], list[Value], set[Value]]:  # fmt: skip
+    """(parameter names, the Values to draw, the highlighted ones), or the error a bad argument deserves.
+
+    collapse: whether a graph of more than max_nodes Values may be drawn collapsed (with a model).
+    """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot expects a Value as root, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
@@ -441,11 +445,12 @@ def _check_options(root: Any, rankdir: Any, model: Any, cluster: Any, color_by: 
         highlighted.add(value)
     names = _parameter_names(model) if model is not None else {}
     order = _collect(root)
-    if len(order) > max_nodes and model is None:
+    if len(order) > max_nodes and (model is None or not collapse):
+        way_out = ", or model=... (an object with named_parameters()) to collapse it by layer" if collapse else ""
         raise ValueError(
             f"the graph has {len(order)} Value nodes, more than max_nodes={max_nodes}: the picture "
             f"would be unreadable and slow to lay out. Pass max_nodes={len(order)} (or more) to draw "
-            f"it anyway, or model=... (an object with named_parameters()) to collapse it by layer."
+            f"it anyway{way_out}."
         )
     return names, order, highlighted
 
@@ -533,7 +538,8 @@ def _draw_full(
         edge = scene.edges[k]
         tail = entries.get(k, edge.tail)
         if tail != edge.tail:
-            g.edge(edge.tail, tail, arrowhead="none", **_minlen(rank[tail] - rank[edge.tail]))
+            first = {"id": f"{edge.head}:{edge.position}:in"} if ids else {}
+            g.edge(edge.tail, tail, arrowhead="none", **_minlen(rank[tail] - rank[edge.tail]), **first)
         attrs = _minlen(rank[edge.head] - rank[tail])
         if edge.local is not None:
             attrs.update(label=_number_text(edge.local), tooltip=repr(edge.local), fontsize="9",
