@@ -11,6 +11,7 @@ Examples:
 
 from importlib.metadata import version as _version
 
+from autograd.animate import BackwardAnimation, animate_backward
 from autograd.check import GradcheckError, gradcheck
 from autograd.compile import Compiled, compile
 from autograd.draw import draw_dot as draw_dot
@@ -39,6 +40,8 @@ __all__ = [
     "softmax",
     "log_softmax",
     "draw_dot",
+    "animate_backward",
+    "BackwardAnimation",
     "compile",
     "Compiled",
     "TracingError",

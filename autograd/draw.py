@@ -5,16 +5,19 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 import graphviz
 
+from autograd.functional import Dot, LogSoftmax, Softmax
 from autograd.value import Value
 
-__all__ = ["GraphvizNotFoundError", "ValueGraph", "draw_dot"]
+__all__ = ["GraphvizNotFoundError", "ValueGraph", "draw_dot", "local_derivatives"]
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+INFIX = ("+", "-", "*", "/", "**")  # the binary operators, whose constant is written beside them (`* 2.0`)
 COLOR_BY_CHOICES = (None, "grad")
 
 # Roles get their own colours: (fill, border).
@@ -23,6 +26,8 @@ PARAM_COLORS = ("#fef3c7", "#d97706")  # parameters of the model: light amber
 OUTPUT_COLORS = ("#dcfce7", "#15803d")  # the root: light green
 INNER_COLORS = ("#ffffff", "#9ca3af")  # everything in between: white
 OP_COLORS = ("#f3f4f6", "#6b7280")  # the small operation nodes
+CONSTANT_COLORS = ("#f3f4f6", "#9ca3af")  # a plain number an operation reads (the 1 a bias multiplies)
+LOCAL_GRAD_COLOR = "#7c3aed"  # the local derivatives written on the edges
 HIGHLIGHT_COLOR = "#dc2626"
 FONT = "Helvetica"
 
@@ -112,9 +117,10 @@ def _collect(root: Value) -> list[Value]:
 #   1. a parameter belongs to its own module;
 #   2. an operation whose parents include parameters from exactly one module belongs to that module
 #      (a neuron's 'dot' node: its parents are the neuron's own weights and bias plus its inputs);
-#   3. an operation with a single parent follows that parent (a neuron's activation follows its 'dot');
-#   4. anything else (inputs, a loss mixing many modules) belongs to no module and is drawn at top level.
-# An operation node is drawn in the same box as the Value it produces.
+#   3. a function (not + - * / **) whose one parent is such a node follows it (a neuron's activation
+#      follows its 'dot');
+#   4. anything else (inputs, a loss, even `out - 1.0` on a single output) belongs to no module: top level.
+# An operation node is drawn in the same box as the Value it produces, and so is a constant it reads.
 
 def _module_of_parameter(name: str) -> str:
     """`layers.0.neurons.3.w.1` -> `layers.0.neurons.3`: drop trailing indices, then the attribute."""
@@ -156,6 +162,7 @@ def _parameter_names(model: Any) -> dict[Value, str]:
 def _assign_modules(order: list[Value], param_module: dict[Value, str]) -> dict[Value, str]:
     """Value -> module path ('' for none), by the rules above; order has parents before children."""
     module: dict[Value, str] = {}
+    reads_parameters: set[Value] = set()  # the nodes placed by rule 2
     owner = param_module.get
     for value in order:
         parents = value.parents
@@ -166,8 +173,9 @@ def _assign_modules(order: list[Value], param_module: dict[Value, str]) -> dict[
             owners.discard(None)
             if owners:
                 found = owners.pop() or "" if len(owners) == 1 else ""  # rule 2
-            elif len(parents) == 1:
-                found = module[parents[0]]  # rule 3
+                reads_parameters.add(value)
+            elif len(parents) == 1 and parents[0] in reads_parameters and value.op not in INFIX:
+                found = module[parents[0]]  # rule 3: a function of the sum (tanh), not arithmetic on it (o - 1)
             else:
                 found = ""  # rule 4
         module[value] = found
@@ -215,13 +223,24 @@ def _record(fields: list[str], rankdir: str) -> str:
     return body if rankdir in ("LR", "RL") else "{" + body + "}"
 
 
-def _value_fields(value: Value, name: str) -> list[str]:
+def _number_text(x: float) -> str:
+    """x with four decimals, and its size in scientific notation when that prints as ±0.0000."""
+    text = f"{x:.4f}"
+    if x != 0.0 and abs(x) < 5e-5:
+        text += f" ({x:.1e})"
+    return text
+
+
+def _value_fields(data: float, grad: float, name: str) -> list[str]:
     """The name (when there is one) on top, then one row `data ... | grad ...` (the braces turn it)."""
     fields = [_escape(name)] if name else []
-    grad = f"grad {value.grad:.4f}"
-    if value.grad != 0.0 and abs(value.grad) < 5e-5:  # it prints as ±0.0000: show how small it really is
-        grad += f" ({value.grad:.1e})"
-    return fields + [f"{{data {value.data:.4f}|{grad}}}"]
+    return fields + [f"{{data {data:.4f}|grad {_number_text(grad)}}}"]
+
+
+def _constant_text(c: float) -> str:
+    """A plain-number constant as a reader writes it: 2.0, -1.0, 0.01, 1e-06 (six significant digits)."""
+    text = format(c, ".6g")
+    return text + ".0" if text.lstrip("-").isdigit() else text
 
 
 def _node_style(role: str, grad: float | None, highlighted: bool) -> dict[str, str]:
@@ -246,7 +265,7 @@ def _node_style(role: str, grad: float | None, highlighted: bool) -> dict[str, s
 
 def _new_graph(rankdir: str) -> ValueGraph:
     g = ValueGraph(format="svg")
-    g.attr(rankdir=rankdir, fontname=FONT, fontsize="12", nodesep="0.25", ranksep="0.35",
+    g.attr(rankdir=rankdir, fontname=FONT, fontsize="12", nodesep="0.15", ranksep="0.35", mclimit="0.05",
            newrank="true", pad="0.2")
     g.attr("node", fontname=FONT, fontsize="11", shape="Mrecord", style="filled", height="0.3")
     g.attr("edge", color="#6b7280", arrowsize="0.6", penwidth="1")
@@ -269,8 +288,87 @@ def _add_legend(g: graphviz.Digraph) -> None:
 
 
 # ---------------------------------------------------------------------------
-# draw_dot
+# the arguments of an operation: Values, inputs, constants
 # ---------------------------------------------------------------------------
+# A node's arguments (`_args`) are Values and plain numbers (floats). The Values are drawn as records with
+# an edge into the operation; a plain number is drawn where a reader would look for it:
+#   "value"    a Value: its own record;
+#   "input"    one of a dot's inputs, paired with a Value weight (a network's x): an input record showing
+#              the number, one per number and position, shared by the neurons that read it;
+#   "one"      the 1 that a neuron's bias multiplies (dot(w + [b], x + [1.0])): a small node beside the
+#              bias, one per bias however many samples;
+#   "constant" any other number an operation reads (a custom op's constant, a number in a sum): a small
+#              node of its own next to the operation;
+#   "shown"    a binary operator's constant, written into the operation's label (`* 2.0`, `1.0 -`), and
+#              softmax's output index (`softmax[2]`).
+
+
+def _argument_kinds(value: Value) -> list[str]:
+    """How each of value's arguments is drawn: 'value', 'input', 'one', 'constant' or 'shown' (see above)."""
+    fn, args = value._fn, value._args
+    kinds = ["value" if type(a) is not float else "constant" for a in args]
+    if fn is Dot:  # Σ args[i]·args[i + n]: a number beside a Value weight is that weight's input
+        n = len(args) // 2
+        for i, a in enumerate(args):
+            partner = args[(i + n) % (2 * n)]
+            if kinds[i] == "constant" and type(partner) is not float:
+                kinds[i] = "one" if i % n == n - 1 and a == 1.0 else "input"
+    elif fn is Softmax or fn is LogSoftmax:
+        kinds[0] = "shown"
+    elif fn is not None and fn.name in INFIX and len(args) == 2:
+        kinds = ["value" if kind == "value" else "shown" for kind in kinds]
+    return kinds
+
+
+def _op_label(value: Value) -> str:
+    """The operation's name, with the constants that are shown in it: `* 2.0`, `1.0 -`, `softmax[2]`."""
+    fn, args = value._fn, value._args
+    assert fn is not None  # only interior nodes have an operation
+    if fn is Softmax or fn is LogSoftmax:
+        return f"{fn.name}[{int(args[0])}]"
+    if fn.name in INFIX and len(args) == 2:
+        a, b = args
+        if type(a) is float:
+            return f"{_constant_text(a)} {fn.name}"
+        if type(b) is float:
+            return f"{fn.name} {_constant_text(b)}"
+    return fn.name
+
+
+def local_derivatives(value: Value) -> list[float]:
+    """∂value/∂arg for each argument of value, at the numbers it was made from: its op's backward with g = 1.
+
+    One entry per argument in order; a constant's entry is not a derivative anyone receives (ignore it).
+    """
+    if value._fn is None:
+        return []
+    return [float(d) for d in value._fn.backward(1.0, value._data, *value._saved)]
+
+
+# ---------------------------------------------------------------------------
+# the full picture
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Edge:
+    """An edge argument -> operation: what it joins, and the local derivative it carries."""
+
+    tail: str  # the argument's DOT node: n<k> (a Value), x<k> (an input), c<k> (a constant)
+    head: str  # the operation's DOT node, op<i>
+    node: Value  # the Value the operation makes
+    position: int  # the argument's index in node's arguments
+    parent: Value | None  # the argument, when it is a Value
+    local: float | None  # ∂node/∂parent at the current numbers (None for a constant, or without local_grads)
+
+
+@dataclass
+class Scene:
+    """A full picture and how it was made: the graph, each Value's DOT node, and every edge into an op."""
+
+    graph: ValueGraph
+    node_of: dict[Value, str]
+    edges: list[Edge] = field(default_factory=list)
+
 
 def draw_dot(
     root: Value,
@@ -281,6 +379,7 @@ def draw_dot(
     color_by: str | None = None,
     highlight: Iterable[Value] = (),
     max_nodes: int = 500,
+    local_grads: bool = False,
 ) -> ValueGraph:
     """Picture of the graph that computes root: one record per Value (data, grad), one node per operation.
 
@@ -289,18 +388,41 @@ def draw_dot(
         rankdir: graphviz layout direction, "LR" (left to right, default), "RL", "TB" or "BT".
         model: optional object with named_parameters() yielding (dotted_name, Value), e.g. an nn.MLP:
             parameters then show their names and get their own colour.
-        cluster: with a model, draw each module (layer, neuron) in a labelled box.
+        cluster: with a model, draw each module (layer, neuron) in a labelled box; inside a box a parameter
+            shows its name within it (`w.0`).
         color_by: None (colours show inputs, parameters and output) or "grad" (fill shows |grad| on a
             log scale from 1e-8 to 1, with a legend; the border shows the role). A collapsed module is
             shaded by the largest |grad| of its parameters, other collapsed groups by their largest |grad|.
         highlight: Values to mark with a thick red border.
         max_nodes: largest number of Values drawn one by one. Above it, with a model, each top-level
             module (`layers.0`, ...) collapses to one node with its size; without a model, ValueError.
+        local_grads: label each edge argument -> operation with the local derivative ∂out/∂argument at
+            the current numbers, so that each grad reads off the picture as Σ (grad of out) × (label) over
+            the edges leaving its record (the chain rule). The exact numbers are in the tooltips.
+
+    Plain numbers are drawn too: a dot's inputs (a network's x) as input records with their number, a
+    binary operator's constant in its label (`* 2.0`), any other constant as a small node. Columns read
+    from left to right (with rankdir "LR"): each value one column after what it is computed from, each
+    parameter or input just before the operation that first reads it, so a network's layers line up.
 
     Returns:
         a graphviz.Digraph (ValueGraph): shows inline in Jupyter, `.render(name, format="png")` writes a
         file, `.source` is the DOT text (needs no Graphviz installation). The same graph always gives the
         same DOT text: nodes are numbered depth first, parents in tuple order, parents before children.
+    """
+    options = _check_options(root, rankdir, model, cluster, color_by, highlight, max_nodes, local_grads)
+    names, order, highlighted = options
+    if len(order) > max_nodes:
+        return _draw_collapsed(root, order, names, rankdir, color_by, highlighted, max_nodes)
+    return _draw_full(root, order, names, rankdir, cluster, color_by, highlighted, local_grads).graph
+
+
+def _check_options(root: Any, rankdir: Any, model: Any, cluster: Any, color_by: Any, highlight: Any,
+                   max_nodes: Any, local_grads: Any, collapse: bool = True,
+                   ) -> tuple[dict[Value, str], list[Value], set[Value]]:  # fmt: skip
+    """(parameter names, the Values to draw, the highlighted ones), or the error a bad argument deserves.
+
+    collapse: whether a graph of more than max_nodes Values may be drawn collapsed (with a model).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot expects a Value as root, got {type(root).__name__}")
@@ -312,6 +434,8 @@ def draw_dot(
         )
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    if not isinstance(local_grads, bool):
+        raise TypeError(f"local_grads must be True or False, got {type(local_grads).__name__}")
     if cluster and model is None:
         raise ValueError("cluster=True needs model=... (an object with named_parameters(), e.g. an nn.MLP)")
     if isinstance(highlight, Value) or not isinstance(highlight, Iterable):
@@ -321,18 +445,16 @@ def draw_dot(
         if not isinstance(value, Value):
             raise TypeError(f"highlight must hold Values, got {type(value).__name__}")
         highlighted.add(value)
-
     names = _parameter_names(model) if model is not None else {}
     order = _collect(root)
-    if len(order) > max_nodes:
-        if model is None:
-            raise ValueError(
-                f"the graph has {len(order)} Value nodes, more than max_nodes={max_nodes}: the picture "
-                f"would be unreadable and slow to lay out. Pass max_nodes={len(order)} (or more) to draw "
-                f"it anyway, or model=... (an object with named_parameters()) to collapse it by layer."
-            )
-        return _draw_collapsed(root, order, names, rankdir, color_by, highlighted, max_nodes)
-    return _draw_full(root, order, names, rankdir, cluster, color_by, highlighted)
+    if len(order) > max_nodes and (model is None or not collapse):
+        way_out = ", or model=... (an object with named_parameters()) to collapse it by layer" if collapse else ""
+        raise ValueError(
+            f"the graph has {len(order)} Value nodes, more than max_nodes={max_nodes}: the picture "
+            f"would be unreadable and slow to lay out. Pass max_nodes={len(order)} (or more) to draw "
+            f"it anyway{way_out}."
+        )
+    return names, order, highlighted
 
 
 def _role(value: Value, root: Value, names: dict[Value, str]) -> str:
@@ -343,6 +465,16 @@ def _role(value: Value, root: Value, names: dict[Value, str]) -> str:
     return "input" if not value.parents else "inner"
 
 
+def _inside(box: str, outer: str) -> bool:
+    """Whether box is outer or one of the boxes inside it ('' is the top level, around everything)."""
+    return box == outer or box.startswith(outer + ".") or not outer
+
+
+def _short_name(name: str, box: str) -> str:
+    """A parameter's name inside its box: `layers.1.neurons.0.w.0` in box `layers.1.neurons.0` is `w.0`."""
+    return name[len(box) + 1 :] if box and name.startswith(box + ".") else name
+
+
 def _draw_full(
     root: Value,
     order: list[Value],
@@ -351,46 +483,214 @@ def _draw_full(
     cluster: bool,
     color_by: str | None,
     highlighted: set[Value],
-) -> ValueGraph:
-    """Every Value and every operation, optionally boxed by module."""
+    local_grads: bool,
+    grads: dict[Value, float] | None = None,
+    ids: bool = False,
+) -> Scene:
+    """Every Value, every operation and the numbers they read, optionally boxed by module, in columns.
+
+    grads: the gradients to show instead of each Value's .grad (animate_backward shows a pass in progress).
+    ids: give every node and edge an `id`, which the SVG keeps (animate_backward finds them by it).
+    """
     g = _new_graph(rankdir)
     if color_by == "grad":
         _add_legend(g)
-    index = {v: i for i, v in enumerate(order)}
-
-    # Node statements, grouped by the innermost box they live in ('' = top level).
-    by_box: dict[str, list[tuple[str, dict[str, str]]]] = {"": []}
     module = _assign_modules(order, {k: _module_of_parameter(n) for k, n in names.items()}) if cluster else {}
-    for i, value in enumerate(order):
+    nodes = _Nodes(ids)
+    scene = Scene(g, {v: f"n{i}" for i, v in enumerate(order)})
+
+    for i, value in enumerate(order):  # a record per Value, and a small node for the op that made it
         boxes = _boxes(module.get(value, ""))
-        for box in boxes:
-            by_box.setdefault(box, [])
-        statements = by_box[boxes[-1] if boxes else ""]
-        role = _role(value, root, names)
-        label = _record(_value_fields(value, names.get(value) or value.label), rankdir)
-        style = _node_style(role, value.grad if color_by == "grad" else None, value in highlighted)
-        statements.append((f"n{i}", {"label": label, **style}))
-        if value.parents:
-            statements.append((f"op{i}", {
-                "label": value.op, "shape": "ellipse", "style": "filled", "fillcolor": OP_COLORS[0],
-                "color": OP_COLORS[1], "fontsize": "10", "width": "0.3", "height": "0.25", "margin": "0.04",
-            }))
+        box = boxes[-1] if boxes else ""
+        grad = value.grad if grads is None else grads.get(value, 0.0)
+        name = names.get(value)
+        name = value.label if name is None else _short_name(name, box) if cluster else name
+        style = _node_style(_role(value, root, names), grad if color_by == "grad" else None, value in highlighted)
+        if local_grads:
+            style["tooltip"] = f"data {value.data!r}, grad {float(grad)!r}"
+        nodes.place(f"n{i}", {"label": _record(_value_fields(value.data, grad, name), rankdir), **style}, boxes)
+        if value._fn is not None:
+            nodes.place(f"op{i}", {"label": _op_label(value), **OP_STYLE}, boxes)
+    _add_argument_edges(scene, order, nodes, rankdir, local_grads)
 
-    for name, attrs in by_box[""]:
+    rank = _columns(order, scene.edges, {scene.node_of[p] for p in names if p in scene.node_of})
+    entries = _entries(scene.edges, nodes, rank) if cluster else {}
+    _keep_argument_order(scene.edges, nodes, {scene.node_of[p] for p in names if p in scene.node_of})
+
+    for name, attrs in nodes.by_box[""]:
         g.node(name, **attrs)
-    _add_boxes(g, by_box)
+    _add_boxes(g, nodes.by_box)
+    columns: dict[int, list[str]] = {}
+    for name in nodes.box_of:
+        columns.setdefault(rank[name], []).append(name)
+    for column in sorted(columns):
+        if len(columns[column]) > 1:
+            with g.subgraph() as same:  # one column: graphviz stacks them, whatever box each is in
+                same.attr(rank="same")
+                for name in columns[column]:
+                    same.node(name)
 
     for i, value in enumerate(order):
-        if value.parents:
-            g.edge(f"op{i}", f"n{i}")
-            for parent in value.parents:
-                if cluster and module[value] and module[parent] != module[value]:
-                    # An edge entering a box from outside gets room, so the box starts after the one it
-                    # reads from instead of sharing its columns and being stacked below it.
-                    g.edge(f"n{index[parent]}", f"op{i}", minlen="2")
-                else:
-                    g.edge(f"n{index[parent]}", f"op{i}")
-    return g
+        if value._fn is not None:
+            g.edge(f"op{i}", f"n{i}", **({"id": f"op{i}-n{i}"} if ids else {}))
+    # Graphviz stacks boxed nodes in the reverse of the order it meets their edges (in LR and RL), others in
+    # that order: writing the edges accordingly puts w.0 above w.1, neurons.0 above neurons.1, x.0 above x.1.
+    backwards = len(nodes.by_box) > 1 and rankdir in ("LR", "RL")
+    for k in reversed(range(len(scene.edges))) if backwards else range(len(scene.edges)):
+        edge = scene.edges[k]
+        tail = entries.get(k, edge.tail)
+        if tail != edge.tail:
+            first = {"id": f"{edge.head}:{edge.position}:in"} if ids else {}
+            g.edge(edge.tail, tail, arrowhead="none", **_minlen(rank[tail] - rank[edge.tail]), **first)
+        attrs = _minlen(rank[edge.head] - rank[tail])
+        if edge.local is not None:
+            attrs.update(label=_number_text(edge.local), tooltip=repr(edge.local), fontsize="9",
+                         fontcolor=LOCAL_GRAD_COLOR)
+        if ids:
+            attrs["id"] = f"{edge.head}:{edge.position}"
+        g.edge(tail, edge.head, **attrs)
+    if local_grads:
+        g.attr(label="on each edge: the local derivative ∂(result)/∂(argument);  the grad of a value = "
+                     "Σ over the edges leaving it of (the grad of the result) × (the edge's number)",
+               labelloc="b", fontsize="10", fontcolor=LOCAL_GRAD_COLOR)  # fmt: skip
+    return scene
+
+
+OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": OP_COLORS[0], "color": OP_COLORS[1],
+            "fontsize": "10", "width": "0.3", "height": "0.25", "margin": "0.04"}  # fmt: skip
+CONSTANT_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": CONSTANT_COLORS[0],
+                  "color": CONSTANT_COLORS[1], "fontsize": "9", "width": "0.3", "height": "0.2",
+                  "margin": "0.04,0.02"}  # fmt: skip
+
+
+class _Nodes:
+    """The node statements of a picture, grouped by the innermost box each lives in ('' = top level)."""
+
+    def __init__(self, ids: bool) -> None:
+        self.ids = ids
+        self.by_box: dict[str, list[tuple[str, dict[str, str]]]] = {"": []}
+        self.box_of: dict[str, str] = {}  # DOT node -> its innermost box
+        self.attrs: dict[str, dict[str, str]] = {}
+
+    def place(self, name: str, attrs: dict[str, str], boxes: list[str]) -> None:
+        """Add node `name` to the innermost of boxes (outermost first; none = top level)."""
+        for box in boxes:
+            self.by_box.setdefault(box, [])
+        if self.ids:
+            attrs["id"] = name
+        box = boxes[-1] if boxes else ""
+        self.by_box[box].append((name, attrs))
+        self.box_of[name] = box
+        self.attrs[name] = attrs
+
+    def boxes(self, name: str) -> list[str]:
+        """The boxes around node `name`, outermost first."""
+        return _boxes(self.box_of[name])
+
+
+def _add_argument_edges(scene: Scene, order: list[Value], nodes: _Nodes, rankdir: str, local_grads: bool) -> None:
+    """The edges argument -> operation of every node in order, with the input and constant nodes they need."""
+    index = {v: i for i, v in enumerate(order)}
+    inputs: dict[tuple, str] = {}  # (the number's id, its position) -> its input record
+    constants: dict[tuple, str] = {}  # (its bias,) or (operation, position) -> its constant node
+    for i, value in enumerate(order):
+        if value._fn is None:
+            continue
+        local = local_derivatives(value) if local_grads else []
+        half = len(value._args) // 2 or 1  # a dot's arguments: Σ args[k]·args[k + half]
+        for j, (arg, kind) in enumerate(zip(value._args, _argument_kinds(value))):
+            if kind == "value":
+                scene.edges.append(Edge(f"n{index[arg]}", f"op{i}", value, j, arg, local[j] if local else None))
+                continue
+            if kind == "input":
+                key: tuple = (id(arg), j % half)  # the float object itself: the x all of a layer's neurons read
+                if key not in inputs:
+                    inputs[key] = f"x{len(inputs)}"
+                    label = _record([f"x.{j % half}", f"data {arg:.4f}"], rankdir)
+                    nodes.place(inputs[key], {"label": label, **_node_style("input", None, False)}, [])
+                tail = inputs[key]
+            elif kind in ("one", "constant"):
+                key = (value._args[(j + half) % (2 * half)],) if kind == "one" else (i, j)  # "one": by its bias
+                if key not in constants:
+                    constants[key] = f"c{len(constants)}"
+                    nodes.place(constants[key], {"label": _constant_text(arg), **CONSTANT_STYLE},
+                                nodes.boxes(f"op{i}"))
+                tail = constants[key]
+            else:
+                continue  # shown in the operation's label
+            scene.edges.append(Edge(tail, f"op{i}", value, j, None, None))
+
+
+def _entries(edges: list[Edge], nodes: _Nodes, rank: dict[str, int]) -> dict[int, str]:
+    """{edge index: the invisible point inside the box that the edge enters the box through}.
+
+    An edge that comes into a box from outside and spans more than one column would cross the box's first
+    column outside the box, and graphviz would push the box down out of its way (each layer a step lower
+    than the one before). Through a point in that column, inside the box, it needs no such room.
+    """
+    entries: dict[int, str] = {}
+    for k, edge in enumerate(edges):
+        box = nodes.box_of[edge.head]
+        if box and not _inside(nodes.box_of[edge.tail], box) and rank[edge.head] - rank[edge.tail] > 1:
+            entries[k] = name = f"e{edge.head[2:]}_{edge.position}"
+            nodes.place(name, {"shape": "point", "style": "invis", "width": "0.01", "height": "0.01"},
+                        nodes.boxes(edge.head))
+            rank[name] = rank[edge.head] - 1
+    return entries
+
+
+def _keep_argument_order(edges: list[Edge], nodes: _Nodes, parameters: set[str]) -> None:
+    """Stack a neuron's parameters in order, w.0, w.1, ..., b (then the 1 the bias multiplies).
+
+    The first operation that reads a group of parameters keeps its incoming edges in argument order
+    (graphviz's ordering=in); the other readers (the same neuron on other samples) follow it.
+    """
+    read: dict[str, dict[str, None]] = {}
+    for edge in edges:
+        if edge.tail in parameters or edge.tail.startswith("c"):
+            read.setdefault(edge.head, {})[edge.tail] = None
+    seen: set[str] = set()
+    for head, tails in read.items():
+        if not seen.intersection(tails):
+            nodes.attrs[head]["ordering"] = "in"
+        seen.update(tails)
+
+
+def _minlen(columns: int) -> dict[str, str]:
+    """The edge attribute that makes an edge span this many columns (graphviz's default is one)."""
+    return {"minlen": str(columns)} if columns > 1 else {}
+
+
+def _columns(order: list[Value], edges: list[Edge], parameters: set[str]) -> dict[str, int]:
+    """The column (graphviz rank) of every DOT node, so that the picture reads from left to right.
+
+    An operation comes one column after the values it reads, and two when it reads parameters as well: the
+    column between holds them (a neuron's weights, just before its sum; with boxes, the box then shares no
+    column with the box before it). Its result comes one column after it. A parameter or a constant sits in
+    the column just before the first operation that reads it, an input (any other leaf) one column earlier
+    still when that operation reads parameters. In an MLP the inputs come first, then each layer's
+    parameters, sums and activations, then the loss.
+    """
+    tails: dict[str, list[str]] = {}
+    for edge in edges:
+        tails.setdefault(edge.head, []).append(edge.tail)
+    interior = {f"n{i}" for i, v in enumerate(order) if v._fn is not None}
+    beside = parameters | {edge.tail for edge in edges if edge.tail.startswith("c")}  # beside their operation
+    rank: dict[str, int] = {}
+    gap: dict[str, int] = {}
+    for i, value in enumerate(order):
+        if value._fn is None:
+            continue
+        op, read = f"op{i}", tails.get(f"op{i}", [])
+        gap[op] = int(any(t in parameters for t in read) and any(t not in beside for t in read))
+        rank[op] = max([1 + gap[op]] + [rank[t] + 1 + gap[op] for t in read if t in interior])
+        rank[f"n{i}"] = rank[op] + 1
+    for edge in edges:  # the leaves, before their first reader
+        if edge.tail not in interior:
+            column = rank[edge.head] - 1 - (0 if edge.tail in beside else gap[edge.head])
+            rank[edge.tail] = min(rank.get(edge.tail, column), column)
+    rank.setdefault("n0", 0)  # a graph that is one Value
+    return rank
 
 
 def _add_boxes(g: graphviz.Digraph, by_box: dict[str, list[tuple[str, dict[str, str]]]]) -> None:
@@ -484,7 +784,7 @@ def _draw_collapsed(
     node_id = {group: f"g{k}" for k, group in enumerate(size)}
     for group in size:
         if group == "output":
-            fields = _value_fields(root, root.label or "output")
+            fields = _value_fields(root.data, root.grad, root.label or "output")
             role = "output"
         elif group == "inputs":
             fields = ["inputs", f"{size[group]} values"]

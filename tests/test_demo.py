@@ -88,10 +88,11 @@ def test_graph_svg_is_xml_with_one_node_per_value_and_per_operation(moons):
     root = ET.parse(os.path.join(out, "graph.svg")).getroot()
     assert root.tag == f"{SVG}svg"
     nodes = [g for g in root.iter(f"{SVG}g") if g.get("class") == "node"]
-    # By hand: tanh(dot(w + [b], x + [1])) has 7 Values (w.0, w.1, b, x0, x1, the dot, out) and 2 operations.
-    assert len(nodes) == 9
+    # By hand: tanh(dot(w + [b], x + [1])) has 7 Values (w.0, w.1, b, x0, x1, the dot, out), 2 operations and
+    # the constant 1 that the bias multiplies.
+    assert len(nodes) == 10
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert {"w.0", "w.1", "b", "x0", "x1", "out", "dot", "tanh"} <= set(texts)
+    assert {"w.0", "w.1", "b", "x0", "x1", "out", "dot", "tanh", "1.0"} <= set(texts)
 
 
 def test_graph_svg_shows_the_gradients_pytorch_computes_for_the_neuron(moons):

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import graphviz
 import pytest
 import torch
+from dot_text import StandInMLP, by_full_name, by_name, edge_attrs, neuron_graph, ops, parse, records
 
 import autograd
 import nn
@@ -20,118 +21,16 @@ torch.set_default_dtype(torch.float64)
 
 
 # ---------------------------------------------------------------------------
-# a small reader for the DOT text that graphviz emits
-# ---------------------------------------------------------------------------
-
-NODE = re.compile(r'^\s*(\w+) \[(.*)\]$')
-EDGE = re.compile(r'^\s*(\w+) -> (\w+)')
-ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^ \]]+)')
-SUBGRAPH = re.compile(r'^\s*subgraph (\w+) \{$')
-
-
-def parse(source: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]], dict[str, list[str]]]:
-    """nodes {name: attrs}, edges [(tail, head)], and for each node the labels of the boxes around it."""
-    nodes: dict[str, dict[str, str]] = {}
-    edges: list[tuple[str, str]] = []
-    boxes: dict[str, list[str]] = {}
-    stack: list[str] = []  # labels of the open subgraphs
-    for line in source.splitlines():
-        if m := SUBGRAPH.match(line):
-            stack.append(m.group(1))
-        elif line.strip() == "}" and stack:
-            stack.pop()
-        elif stack and "label=" in line and "[" not in line and "->" not in line:  # the box's own attributes
-            stack[-1] = dict(ATTR.findall(line))["label"].strip('"')
-        elif m := EDGE.match(line):
-            edges.append((m.group(1), m.group(2)))
-        elif (m := NODE.match(line)) and m.group(1) not in ("node", "edge"):  # not the default styles
-            attrs = {k: v[1:-1] if v.startswith('"') else v for k, v in ATTR.findall(m.group(2))}
-            nodes[m.group(1)] = attrs
-            boxes[m.group(1)] = list(stack)
-    return nodes, edges, boxes
-
-
-def records(nodes: dict[str, dict[str, str]]) -> dict[str, str]:
-    """Record nodes (one per Value): name -> label."""
-    return {k: a["label"] for k, a in nodes.items() if re.fullmatch(r"n\d+", k)}
-
-
-def ops(nodes: dict[str, dict[str, str]]) -> dict[str, str]:
-    """Operation nodes: name -> op."""
-    return {k: a["label"] for k, a in nodes.items() if re.fullmatch(r"op\d+", k)}
-
-
-def by_name(nodes: dict[str, dict[str, str]]) -> dict[str, str]:
-    """Value name (first record field) -> node name, for graphs where every Value has a label."""
-    return {label.split("|")[0]: k for k, label in records(nodes).items()}
-
-
-def neuron_graph() -> tuple[Value, dict[str, Value]]:
-    """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b), every Value labelled, after backward()."""
-    v = {name: Value(d, name) for name, d in
-         [("x1", 2.0), ("x2", 0.0), ("w1", -3.0), ("w2", 1.0), ("b", 6.8813735870195432)]}
-    x1w1 = v["x1"] * v["w1"]
-    x1w1.label = "x1w1"
-    x2w2 = v["x2"] * v["w2"]
-    x2w2.label = "x2w2"
-    s = x1w1 + x2w2
-    s.label = "s"
-    n = s + v["b"]
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    v.update(x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)
-    return o, v
-
-
-class StandInNeuron:
-    """What nn's neuron computes: act(dot(w + [b], x + [1.0]))."""
-
-    def __init__(self, ws: list[float], b: float, act: str) -> None:
-        self.w = [Value(w) for w in ws]
-        self.b = Value(b)
-        self.act = act
-
-    def __call__(self, xs: list) -> Value:
-        z = autograd.dot(self.w + [self.b], list(xs) + [1.0])
-        return z if self.act == "linear" else getattr(z, self.act)()
-
-
-class StandInMLP:
-    """Hand-built layers of StandInNeurons with nn's dotted parameter names (duck-typed model)."""
-
-    def __init__(self, nin: int, nouts: list[int], act: str = "tanh") -> None:
-        sizes = [nin, *nouts]
-        self.layers = [
-            [StandInNeuron([0.1 * (j + 1) - 0.05 * k for k in range(sizes[i])], 0.01 * j,
-                           act if i < len(nouts) - 1 else "linear") for j in range(sizes[i + 1])]
-            for i in range(len(nouts))
-        ]
-
-    def __call__(self, xs: list) -> Value:
-        for layer in self.layers:
-            xs = [neuron(xs) for neuron in layer]
-        return xs[0]
-
-    def named_parameters(self):
-        for i, layer in enumerate(self.layers):
-            for j, neuron in enumerate(layer):
-                for k, w in enumerate(neuron.w):
-                    yield f"layers.{i}.neurons.{j}.w.{k}", w
-                yield f"layers.{i}.neurons.{j}.b", neuron.b
-
-
-# ---------------------------------------------------------------------------
 # structure
 # ---------------------------------------------------------------------------
 
-def test_one_record_per_value_one_op_node_per_operation_and_constants_are_not_nodes():
+def test_one_record_per_value_one_op_node_per_operation_and_a_binary_constant_in_its_label():
     x, y = Value(1.5, "x"), Value(-2.0, "y")
     out = (x * 2.0 + y).relu()  # Values: x, y, x*2.0, +, relu -> 5 records, 3 op nodes
-    nodes, _, _ = parse(draw_dot(out).source)
-    assert len(records(nodes)) == 5
-    assert sorted(ops(nodes).values()) == ["*", "+", "relu"]
+    nodes, edges, _ = parse(draw_dot(out).source)
+    assert len(records(nodes)) == 5 and set(nodes) == set(records(nodes)) | set(ops(nodes))
+    assert sorted(ops(nodes).values()) == ["* 2.0", "+", "relu"]
+    assert len(edges) == 3 + 4  # op -> result, and one edge per Value argument: the 2.0 is in the label
 
 
 def test_edges_match_parents_in_the_classic_picture():
@@ -235,7 +134,7 @@ def test_drawing_stops_at_a_detached_value():
     y = d * 3.0
     nodes, edges, _ = parse(draw_dot(y).source)
     assert sorted(label.split("|")[0] for label in records(nodes).values()) == ["d", "{data 12.0000"]
-    assert list(ops(nodes).values()) == ["*"] and len(edges) == 2
+    assert list(ops(nodes).values()) == ["* 3.0"] and len(edges) == 2
 
 
 def test_a_gradient_built_with_create_graph_is_drawn_as_its_own_graph():
@@ -311,6 +210,85 @@ def test_an_unknown_color_by_is_refused_with_the_choices():
 
 
 # ---------------------------------------------------------------------------
+# plain numbers: inputs and constants
+# ---------------------------------------------------------------------------
+
+def input_records(nodes: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The records of a dot's plain-number inputs: node name -> label (`x.0|data 0.5000`)."""
+    return {k: a["label"] for k, a in nodes.items() if re.fullmatch(r"x\d+", k)}
+
+
+def constant_nodes(nodes: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {k: a["label"] for k, a in nodes.items() if re.fullmatch(r"c\d+", k)}
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_a_networks_plain_number_inputs_are_input_records_read_by_every_first_layer_neuron(cluster):
+    model = nn.MLP(3, [4, 1], seed=0)
+    out = model([0.5, -1.0, 2.0])
+    source = draw_dot(out, model=model, cluster=cluster).source
+    nodes, _, boxes = parse(source)
+    inputs = input_records(nodes)
+    assert sorted(inputs.values()) == ["x.0|data 0.5000", "x.1|data -1.0000", "x.2|data 2.0000"]
+    value_input = draw_dot(Value(1.0) * Value(2.0)).source  # a Value leaf: the input colour
+    input_fill = parse(value_input)[0]["n0"]["fillcolor"]
+    assert all(nodes[k]["fillcolor"] == input_fill and boxes[k] == [] for k in inputs)
+    first_layer = {k for k, op in ops(nodes).items() if op == "dot"} - {"op" + str(len(records(nodes)) - 1)}
+    for k in inputs:
+        assert sorted(head for tail, head, _ in edge_attrs(source) if tail == k) == sorted(first_layer)
+
+
+def test_each_sample_has_its_own_inputs_and_each_bias_one_constant_1():
+    model = nn.MLP(2, [3, 1], seed=0)
+    X = [[0.5, -1.0], [0.25, 2.0], [1.5, 0.0], [-2.0, 3.0]]
+    loss = autograd.mean(model(X))
+    source = draw_dot(loss, model=model, cluster=True).source
+    nodes, _, boxes = parse(source)
+    assert sorted(input_records(nodes).values()) == sorted(
+        f"x.{k}|data {x[k]:.4f}" for x in X for k in range(2))
+    ones = constant_nodes(nodes)
+    assert list(ones.values()) == ["1.0"] * 4  # one per neuron (3 + 1), not one per neuron and sample
+    biases = {tuple(boxes[k]) for k in ones}
+    assert biases == {("layers.0", f"neurons.{j}") for j in range(3)} | {("layers.1", "neurons.0")}
+    for k in ones:  # read by its neuron on every sample
+        assert sum(1 for tail, _, _ in edge_attrs(source) if tail == k) == len(X)
+
+
+@pytest.mark.parametrize("make, label", [
+    (lambda x: x * 2.0, "* 2.0"), (lambda x: 2 * x, "2.0 *"), (lambda x: 1 - x, "1.0 -"),
+    (lambda x: x - 0.5, "- 0.5"), (lambda x: x / 4, "/ 4.0"), (lambda x: 3 / x, "3.0 /"),
+    (lambda x: x ** 2, "** 2.0"), (lambda x: 2 ** x, "2.0 **"), (lambda x: x + 1e-6, "+ 1e-06"),
+])  # fmt: skip
+def test_a_binary_operators_constant_is_written_on_its_side_of_the_operator(make, label):
+    nodes, edges, _ = parse(draw_dot(make(Value(1.5, "x"))).source)
+    assert list(ops(nodes).values()) == [label]
+    assert len(nodes) == 3 and len(edges) == 2  # x, the op, the result: no node for the constant
+
+
+def test_softmax_shows_which_output_it_is_and_other_constants_are_small_nodes():
+    xs = [Value(0.5, "a"), Value(-1.0, "b")]
+    s0, s1 = autograd.softmax(xs)
+    nodes, _, _ = parse(draw_dot(s0 + s1).source)
+    assert sorted(op for op in ops(nodes).values() if op != "+") == ["softmax[0]", "softmax[1]"]
+    total = autograd.sum([xs[0], 2.5, xs[1]]).leaky_relu(0.1)
+    source = draw_dot(total).source
+    nodes, _, _ = parse(source)
+    constants = constant_nodes(nodes)
+    assert sorted(constants.values()) == ["0.1", "2.5"]
+    reads = {nodes[head]["label"]: nodes[tail]["label"] for tail, head, _ in edge_attrs(source) if tail in constants}
+    assert reads == {"sum": "2.5", "leaky_relu": "0.1"}
+    assert len(records(nodes)) == 4  # a, b, the sum, the leaky relu: the constants are not Values
+
+
+def test_inputs_and_constants_leave_the_records_numbering_and_the_parents_unchanged():
+    model = StandInMLP(2, [2, 1])
+    out = model([0.5, -1.0])
+    nodes, _, _ = parse(draw_dot(out, model=model).source)
+    assert len(records(nodes)) == len(list(model.named_parameters())) + 2 + 2 + 1  # params, 2 dots, 2 tanh, 1 dot
+    assert f"data {out.data:.4f}" in records(nodes)[f"n{len(records(nodes)) - 1}"]
+
+
+# ---------------------------------------------------------------------------
 # models: names and boxes
 # ---------------------------------------------------------------------------
 
@@ -326,7 +304,7 @@ def test_cluster_puts_each_neuron_in_its_box_inside_its_layer_box():
     model = StandInMLP(2, [3, 2, 1])
     out = model([Value(0.5, "x0"), Value(-1.0, "x1")])
     nodes, edges, boxes = parse(draw_dot(out, model=model, cluster=True).source)
-    names = by_name(nodes)
+    names = by_full_name(nodes, boxes)
     for name, _ in model.named_parameters():
         _, i, _, j = name.split(".")[:4]
         assert boxes[names[name]] == [f"layers.{i}", f"neurons.{j}"]
@@ -355,7 +333,7 @@ def test_an_nn_mlp_draws_with_named_parameters_and_boxes():
     out = model([Value(1.0, "x0"), Value(-2.0, "x1")])
     out.backward()
     nodes, _, boxes = parse(draw_dot(out, model=model, cluster=True).source)
-    names = by_name(nodes)
+    names = by_full_name(nodes, boxes)
     params = dict(model.named_parameters())
     for name, p in params.items():
         _, i, _, j = name.split(".")[:4]
