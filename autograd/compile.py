@@ -15,6 +15,7 @@ has no table of derivatives of its own. `print(step.code)` shows the program.
 from __future__ import annotations
 
 import builtins
+import keyword
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -134,7 +135,8 @@ def _call(name: str, *args: Any) -> Sym:
 def identifier(text: str, fallback: str) -> str:
     """text made into a Python identifier: only ASCII letters, digits and _, so a user's label never becomes code."""
     name = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", text)).strip("_")
-    return name if name and not name[0].isdigit() else f"{fallback}_{name}".rstrip("_")
+    name = name if name and not name[0].isdigit() else f"{fallback}_{name}".rstrip("_")
+    return name + "_" if keyword.iskeyword(name) else name  # a label "for" or "None" must not become syntax
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -220,6 +222,7 @@ class _Writer:
             self.name[node] = self._fresh(f"{kind}{counts[kind]}")
         self.grad = {v: self._fresh(f"g_{n}") for v, n in self.name.items() if v not in given}
         self.calls: dict[str, Any] = {}  # the ops' own functions, where a rule needs numbers to run
+        self._call_names: dict[tuple[type[Function], str], str] = {}
 
     def _fresh(self, base: str) -> str:
         name, k = base, 1
@@ -236,9 +239,12 @@ class _Writer:
         return f"  # {', '.join(owners)}: {node.op}" if owners else f"  # {node.op}"
 
     def _function(self, fn: type[Function], which: str) -> str:
-        name = identifier(f"{fn.__name__}_{which}", "op")
-        self.calls[name] = getattr(fn, which)
-        return name
+        """The program's name for fn's forward or backward, called as it is (a name no number has)."""
+        if (fn, which) not in self._call_names:
+            name = self._fresh(identifier(f"{fn.__name__}_{which}", "op"))
+            self._call_names[fn, which] = name
+            self.calls[name] = getattr(fn, which)
+        return self._call_names[fn, which]
 
     def forward(self) -> list[str]:
         lines = []

@@ -234,3 +234,11 @@ def test_has_aux_returns_each_samples_outputs_from_the_same_pass_as_the_loss() -
         assert out == pytest.approx([v.data for v in model(x)], rel=1e-12)
     with pytest.raises(TypeError, match="pair \\(loss, aux\\)"):
         autograd.compile(lambda x: model(x)[0], has_aux=True)([0.1, 0.2])
+
+
+def test_a_label_that_is_a_python_keyword_or_an_ops_function_name_still_compiles() -> None:
+    for label in ("for", "None", "lambda", "LogSumExp_forward", "div", "x0"):
+        w = Value(1.5, label=label)
+        step = autograd.compile(lambda x, w=w: autograd.logsumexp([w * x, x]))
+        eager = autograd.logsumexp([w * 2.0, Value(2.0)])
+        assert same_float(step(2.0), eager.data, 1e-12), step.code(2.0)
