@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import numbers
+import os
 import reprlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -222,6 +223,16 @@ class History:
         """{name: per-epoch list}, leaving out what was not measured (so pandas.DataFrame(...) works)."""
         return {name: list(values) for name, values in vars(self).items() if values}
 
+    def plot(self, title: str = "") -> Any:
+        """The loss per epoch (training, and validation if measured) and the accuracy per epoch (if measured).
+
+        Returns a matplotlib Figure: a notebook shows it when it is the cell's value, `.savefig(path)` saves it.
+        matplotlib is imported here, and only here: without it, an ImportError says how to install it.
+        """
+        from nn import plot
+
+        return plot.history_figure(self, title=title)
+
 
 def _resolve_loss(loss: Any) -> tuple[LossFn, str | None, float]:
     """(loss function, its name or None for the user's own, threshold for accuracy)."""
@@ -276,6 +287,7 @@ def fit(
     shuffle: bool = True,
     seed: int | None = None,
     regularization: Callable[[Module], Value] | None = None,
+    plot: bool | str | os.PathLike[str] = False,
 ) -> History:
     """Minimize L(θ) = loss(model_θ(X_b), y_b) [+ regularization(model)] by one optimizer step per mini-batch b.
 
@@ -290,6 +302,12 @@ def fit(
     logits per sample, y class indices), "bce_with_logits" (one output, y 0/1), "hinge" (one output, y 0/1
     taken as -1/+1), "mse". optimizer: default Adam(model.parameters(), lr=1e-2). The model trains in train
     mode; its modes are restored at the end. progress shows a tqdm bar with the running loss and accuracy.
+
+    plot=True draws the loss and accuracy curves as training goes (with matplotlib, the `demo` extra): in
+    Jupyter one picture, redrawn every epoch, with 2-D inputs also the model's class over the plane (redrawn
+    every tenth of the epochs); elsewhere a PNG saved at the end, `training.png` in the working directory, and
+    fit prints where. plot="path.png" saves there (and draws live in Jupyter too). Plotting reads the model,
+    never changes it: the weights come out the same as without.
     """
     # --- check everything before changing anything ---------------------------------------------------------
     _check_model(model)
@@ -326,6 +344,7 @@ def fit(
     # Accuracy only means something for class labels (not for regression targets).
     classify = all(_is_label(t) for t in y)
     val_classify = validation is not None and all(_is_label(t) for t in validation[1])
+    live = _fit_plot(plot, X, y, classify, epochs)  # no matplotlib: an ImportError now, before any training
 
     # --- the loop ------------------------------------------------------------------------------------------
     n = len(X)
@@ -374,7 +393,50 @@ def fit(
                     postfix["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
             if progress:
                 bar.set_postfix(postfix)
+            if live is not None:
+                live.update(history, model, threshold, last=len(history) == epochs)
     finally:
         bar.close()
         _restore(modes)
+    if live is not None:
+        live.finish(history)
     return history
+
+
+class _FitPlot:
+    """fit's pictures: nn.plot draws them; this hands it the history and, for 2-D inputs, the model's class on a
+    grid around the data, computed in eval mode under no_grad like predict (so the training is not changed)."""
+
+    GRID = 40  # the decision regions: the model's class on a GRID x GRID grid
+
+    def __init__(self, live: Any, X: Sequence[Any], y: Sequence[Any], regions: bool, every: int) -> None:
+        from nn import plot
+
+        self.live, self.X, self.y, self.every = live, X, y, every
+        self.boundary: Any = None
+        self.xs, self.ys = plot.grid(X, self.GRID) if regions else ([], [])
+        self.points = [[a, b] for b in self.ys for a in self.xs]
+
+    def update(self, history: History, model: Module, threshold: float, last: bool) -> None:
+        """Redraw after an epoch; the regions after the first epoch, every `every` epochs and after the last."""
+        if self.points and (last or (len(history) - 1) % self.every == 0):
+            classes = [_class_of(o, threshold) for o in _evaluate_outputs(model, self.points)]
+            rows = [classes[r * len(self.xs) : (r + 1) * len(self.xs)] for r in range(len(self.ys))]
+            self.boundary = (self.xs, self.ys, rows, self.X, self.y)
+        self.live.update(history, self.boundary, last)
+
+    def finish(self, history: History) -> None:
+        self.live.finish(history, self.boundary)
+
+
+def _fit_plot(plot: Any, X: Sequence[Any], y: Sequence[Any], classify: bool, epochs: int) -> _FitPlot | None:
+    """fit's plot argument checked, and what draws it (None for plot=False)."""
+    if plot is False:
+        return None
+    if not (plot is True or isinstance(plot, (str, os.PathLike))):
+        raise TypeError(f"plot must be True, False or a file path (str or os.PathLike), got {describe(plot)}")
+    from nn import plot as plotting
+
+    live = plotting.LivePlot(None if plot is True else os.fspath(plot))
+    regions = classify and all(isinstance(x, Sequence) and len(x) == 2 and all(is_real(v) for v in x) for x in X)
+    return _FitPlot(live, X, y, regions, max(1, epochs // 10))
