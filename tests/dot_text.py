@@ -126,3 +126,19 @@ class StandInMLP:
                 for k, w in enumerate(neuron.w):
                     yield f"layers.{i}.neurons.{j}.w.{k}", w
                 yield f"layers.{i}.neurons.{j}.b", neuron.b
+
+
+def drawing_order(root: Value) -> list[Value]:
+    """draw_dot's numbering (n0, n1, ...): depth first, parents in order, parents before children."""
+    order, seen, stack = [], {root}, [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order

@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from dot_text import drawing_order
 
 import autograd
 import nn
@@ -53,22 +54,6 @@ def test_frames_follow_the_engines_own_backward_order(name):
     shown = re.findall(r'<div class="cg-frame" data-node="(n\d+)"', page)
     numbering = {v: f"n{i}" for i, v in enumerate(drawing_order(root))}
     assert shown == [numbering[node] for node in order]
-
-
-def drawing_order(root: Value) -> list[Value]:
-    """draw_dot's numbering: depth first, parents in order, parents before children."""
-    order, seen, stack = [], {root}, [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 @pytest.mark.parametrize("name", GRAPHS)

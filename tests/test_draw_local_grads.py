@@ -7,27 +7,11 @@ import math
 import re
 
 import pytest
-from dot_text import StandInMLP, edge_attrs, neuron_graph, parse, records
+from dot_text import StandInMLP, drawing_order, edge_attrs, neuron_graph, parse, records
 
 import autograd
 import nn
 from autograd import Value, draw_dot
-
-
-def values_in_drawing_order(root: Value) -> list[Value]:
-    """The Values as draw_dot numbers them (n0, n1, ...): depth first, parents in order, parents before children."""
-    order, seen, stack = [], {root}, [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def engine_local_derivatives(node: Value) -> list[float]:
@@ -49,7 +33,7 @@ def check_picture(root: Value, **options) -> int:
     """Check every edge label and every grad of draw_dot(root, local_grads=True); the number of labels checked."""
     source = draw_dot(root, local_grads=True, **options).source
     nodes, _, _ = parse(source)
-    order = values_in_drawing_order(root)
+    order = drawing_order(root)
     edges = edge_attrs(source)
     labelled = [(tail, head, attrs) for tail, head, attrs in edges if "label" in attrs]
     # 1. each label is the engine's local derivative ∂(the op's result)/∂(the argument), rounded as shown
