@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -80,7 +81,14 @@ def test_the_runtime_dependencies_are_graphviz_and_tqdm_only():
 def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """`python -m build`: the sdist, then the wheel built from that sdist (so the sdist must be complete)."""
     out = tmp_path_factory.mktemp("dist")
-    run(sys.executable, "-m", "build", "--outdir", out, ROOT)
+    # Built from a copy of what the sdist holds: the suite's other worker writes and deletes files in the
+    # checkout meanwhile, and setuptools, walking the tree, failed on one that vanished ("No such file").
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
+        shutil.copy2(ROOT / name, source / name)
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
+    run(sys.executable, "-m", "build", "--outdir", out, source)
     sdists, wheels = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
     assert len(sdists) == 1 and len(wheels) == 1, sorted(out.iterdir())
     return {"sdist": sdists[0], "wheel": wheels[0]}
