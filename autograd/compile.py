@@ -15,14 +15,17 @@ has no table of derivatives of its own. `print(step.code)` shows the program.
 from __future__ import annotations
 
 import builtins
+import itertools
 import keyword
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import floats
 from autograd.engine import topological_order
+from autograd.functional import Dot
 from autograd.mode import _mode, enable_grad
 from autograd.value import Function, Value
 
@@ -192,6 +195,24 @@ def _values(out: Any, what: str) -> list[Value]:
     return outs
 
 
+WIDE = 32  # a dot of at least this many pairs is one `sum(map(mul, row, xs))` over tuples, not term by term
+
+
+class _Vector:
+    """One side of a wide dot, as a tuple in the program: its entries, its name, and how its gradient is kept.
+
+    grad is "none" (no entry needs a gradient: inputs and constants), "vector" (every entry that needs one is
+    used by dots over this same tuple and nothing else: one list of gradients, added to with map) or "scalar"
+    (each entry's gradient is its own variable, one line per entry). A vector of parameters only, with a vector
+    gradient, reaches the program as one tuple (`packed`): a layer's rows never become 100,000 names.
+    """
+
+    __slots__ = ("entries", "name", "g_name", "grad", "packed", "users")
+
+    def __init__(self, entries: tuple) -> None:
+        self.entries, self.name, self.g_name, self.grad, self.packed, self.users = entries, "", "", "none", False, 0
+
+
 class _Writer:
     """The statements of one traced graph: a name for every number, the forward pass, the backward pass."""
 
@@ -202,27 +223,84 @@ class _Writer:
         leaves += [r for r in roots if r._fn is None]
         rank = {v: i for i, v in enumerate(names)}  # the caller's order (named_parameters'), then the graph's
         self.params = sorted((p for p in dict.fromkeys(leaves) if p not in given), key=lambda p: rank.get(p, len(rank)))
-        self.inputs = inputs
+        self.inputs, self.given = inputs, set(inputs)
         self.taken = {"div", "pow", "abs", "inf", "nan", "isfinite", "params", "batch", "seed", "total", "outputs",
-                      "sample", "parts", *_FUNCTIONS}  # fmt: skip
+                      "sample", "parts", "sum", "map", "mul", "add", "repeat", "list", *_FUNCTIONS}  # fmt: skip
         self.name: dict[Value, str] = {}
         for v in inputs:  # arg0[3] is x3, arg1[0] is y0...: one letter per argument
             argument, index = v.label[3:].split("[", 1) if "[" in v.label else (v.label[3:], "")
             letter = "xyzuvw"[int(argument)] if int(argument) < 6 else f"a{argument}_"
             self.name[v] = self._fresh(letter + re.sub(r"\D+", "_", index).strip("_"))
         self.module: dict[Value, str] = {}
+        self.vectors, self.sides = self._wide_dots(given)
         for i, p in enumerate(self.params):
             full = names.get(p, "")
-            self.name[p] = self._fresh(identifier(_short(full) or p.label, f"p{i}") if full or p.label else f"p{i}")
             self.module[p] = _module_of(full)
+            if p not in self.packed_in:
+                self.name[p] = self._fresh(identifier(_short(full) or p.label, f"p{i}") if full or p.label else f"p{i}")
         counts: dict[str, int] = {}
         for node in self.order:
             kind = identifier(node.label, "v") if node.label else _KINDS.get(node.op, identifier(node.op, "v"))
             counts[kind] = counts.get(kind, -1) + 1
             self.name[node] = self._fresh(f"{kind}{counts[kind]}")
         self.grad = {v: self._fresh(f"g_{n}") for v, n in self.name.items() if v not in given}
+        for vector in self.vectors.values():
+            vector.name = self._fresh(self._vector_name(vector))
+            vector.g_name = self._fresh(f"g_{vector.name}")
         self.calls: dict[str, Any] = {}  # the ops' own functions, where a rule needs numbers to run
         self._call_names: dict[tuple[type[Function], str], str] = {}
+
+    def _wide_dots(self, given: set[Value]) -> tuple[dict[tuple, _Vector], dict[Value, tuple[_Vector, _Vector]]]:
+        """The tuples the wide dots read, each once however many dots read it, and each wide dot's two sides."""
+        vectors: dict[tuple, _Vector] = {}
+        sides: dict[Value, tuple[_Vector, _Vector]] = {}
+        for node in self.order:
+            if node._fn is Dot and len(node._args) >= 2 * WIDE:
+                n = len(node._args) // 2
+                pair = [vectors.setdefault(half, _Vector(half)) for half in (node._args[:n], node._args[n:])]
+                sides[node] = (pair[0], pair[1])
+        uses: dict[Value, int] = {}
+        for node in self.order:
+            for a in node._args:
+                if type(a) is not float:
+                    uses[a] = uses.get(a, 0) + 1
+        reads: dict[Value, int] = {}  # how often the wide dots read each entry through its vector
+        for a, b in sides.values():
+            for vector in (a, b):
+                for e in vector.entries:
+                    if type(e) is not float:
+                        reads[e] = reads.get(e, 0) + 1
+        params = set(self.params)
+        for vector in vectors.values():
+            graded = [e for e in vector.entries if type(e) is not float and e not in given]
+            every_param = all(type(e) is not float and e in params for e in vector.entries)
+            if graded:
+                # a list of gradients: the entries are read by these dots alone, once each, and are all interior
+                # nodes (one list per sample) or all parameters (one list for the whole batch)
+                alone = len(set(vector.entries)) == len(vector.entries) and all(uses[e] == reads[e] for e in graded)
+                kind = every_param or all(e._fn is not None for e in graded)
+                vector.grad = "vector" if alone and kind else "scalar"
+            vector.packed = vector.grad == "vector" and every_param
+        self.packed_in = {p: v for v in vectors.values() if v.packed for p in v.entries}  # parameter -> its vector
+        return vectors, sides
+
+
+    def _vector_name(self, vector: _Vector) -> str:
+        first = vector.entries[0]
+        if vector.packed:  # a neuron's weights and bias: l0_n3_wb for layers.0.neurons.3
+            return identifier(_short(self.module[first]) + "_row", "row") if self.module.get(first) else "row"
+        return "xs" if all(type(e) is float or e in self.given for e in vector.entries) else "hs"
+
+    def layout(self) -> list[Any]:
+        """The parameters as the program takes them: each a number, or one tuple for a packed vector."""
+        out: list[Any] = []
+        for p in self.params:
+            vector = self.packed_in.get(p)
+            if vector is None:
+                out.append(p)
+            elif vector.entries[0] is p:
+                out.append(vector.entries)
+        return out
 
     def _fresh(self, base: str) -> str:
         name, k = base, 1
@@ -231,11 +309,15 @@ class _Writer:
         self.taken.add(name)
         return name
 
+    def _code(self, a: Any) -> str:
+        return _operand(a if type(a) is float else Sym(self.name[a]), CONDITION)
+
     def _syms(self, node: Value) -> list[Any]:
         return [a if type(a) is float else Sym(self.name[a]) for a in node._args]
 
     def _comment(self, node: Value) -> str:
-        owners = [m for m in dict.fromkeys(self.module.get(a, "") for a in node.parents) if m]
+        parents = [e for v in self.sides[node] for e in v.entries] if node in self.sides else node.parents
+        owners = [m for m in dict.fromkeys(self.module.get(a, "") for a in parents) if m]
         return f"  # {', '.join(owners)}: {node.op}" if owners else f"  # {node.op}"
 
     def _function(self, fn: type[Function], which: str) -> str:
@@ -246,9 +328,32 @@ class _Writer:
             self.calls[name] = getattr(fn, which)
         return self._call_names[fn, which]
 
-    def forward(self) -> list[str]:
+    def _static(self, vector: _Vector) -> bool:
+        """True for a tuple of parameters and constants only: built once, before the loop over the samples."""
+        return all(type(e) is float or (e in self.name and e._fn is None and e not in self.given)
+                   for e in vector.entries)  # fmt: skip
+
+    def before_loop(self) -> list[str]:
+        """The tuples of parameters the wide dots read (the packed ones arrive as tuples), and their gradients."""
         lines = []
+        for v in self.vectors.values():
+            if not v.packed and self._static(v):
+                lines.append(f"{v.name} = ({_tuple([self._code(e) for e in v.entries])})")
+            if v.packed:
+                lines.append(f"{v.g_name} = [0.0] * {len(v.entries)}")
+        return lines
+
+    def forward(self) -> list[str]:
+        lines, built = [], set()
         for node in self.order:
+            if node in self.sides:
+                for v in self.sides[node]:
+                    if not v.packed and not self._static(v) and id(v) not in built:
+                        built.add(id(v))
+                        lines.append(f"{v.name} = ({_tuple([self._code(e) for e in v.entries])})")
+                a, b = self.sides[node]
+                lines.append(f"{self.name[node]} = sum(map(mul, {a.name}, {b.name})){self._comment(node)}")
+                continue
             args = self._syms(node)
             try:
                 code = _operand(node._fn.forward(*args), CONDITION)
@@ -258,28 +363,82 @@ class _Writer:
         return lines
 
     def backward(self, root: Value, seed: str) -> list[str]:
-        """The chain rule from root down: each node's gradient, then what it hands each of its arguments."""
-        g = self.grad
-        interior = [g[n] for n in self.order if n is not root]
-        lines = [f"{' = '.join(interior)} = 0.0"] if interior else []
-        lines.append(f"{g[root]} = {seed}")
-        for node in reversed(self.order):
-            fn, args, syms = node._fn, node._args, self._syms(node)
-            try:
-                codes = [_operand(c, CONDITION) for c in fn.backward(Sym(g[node]), Sym(self.name[node]), *syms)]
-                body: list[str] = []
-            except (TypeError, ValueError, AttributeError):  # the rule needs numbers: call it on them
-                call = self._function(fn, "backward")
-                numbers = ", ".join(_operand(s, CONDITION) for s in syms)
-                body = [f"parts = {call}({g[node]}, {self.name[node]}, {numbers})"]
-                codes = [f"parts[{i}]" for i in range(len(args))]
-            body += [f"{g[a]} += {c}" for a, c in zip(args, codes) if type(a) is not float and a in g]
-            if len(body) > (1 if body and body[0].startswith("parts = ") else 0):
-                if fn.skip_zero:  # as the engine: a 0 gradient through finite derivatives hands 0 to everything
-                    lines.append(f"if {g[node]} or not isfinite({self.name[node]}):{self._comment(node)}")
-                    lines += ["    " + line for line in body]
-                else:
-                    lines += [body[0] + self._comment(node), *body[1:]]
+        """The chain rule from root down: each node's gradient, then what it hands each of its arguments.
+
+        A node's gradient variable starts as the first share it gets and adds the later ones. A block skipped
+        because its gradient is 0 (as the engine skips it) sets the variables it would have started to 0.0.
+        """
+        under = topological_order([root], cut=False)
+        defined = {self.grad[p] for p in self.params if p in self.grad}  # the batch's sums, set before the loop
+        lines = []
+        for v in self.vectors.values():
+            v.users = sum(1 for node in under if node in self.sides and v in self.sides[node])
+            if v.grad == "vector" and not v.packed and v.users:
+                lines.append(f"{v.g_name} = [0.0] * {len(v.entries)}")  # the engine's interior gradients start at 0
+        lines.append(self._share(self.grad[root], seed, defined, []))
+        for node in reversed(under):
+            started: list[str] = []
+            wide = node in self.sides
+            write = self._wide_backward if wide else self._node_backward
+            body, costly = write(node, defined, started)
+            if not body:
+                continue
+            if node._fn.skip_zero and (costly or len(body) >= 3):  # worth a test: skip it when 0 comes in
+                lines.append(f"if {self.grad[node]} or not isfinite({self.name[node]}):{self._comment(node)}")
+                lines += ["    " + line for line in body]
+                lines += ["else:", f"    {' = '.join(started)} = 0.0"] if started else []
+            else:  # (a 0 then hands on 0 · a finite derivative: 0, as skipping would)
+                lines += [body[0] + self._comment(node), *body[1:]]
+            if wide:
+                lines += self._unpack(node, defined)
+        return lines
+
+    def _share(self, target: str, code: str, defined: set[str], started: list[str]) -> str:
+        """`target += code`, or `target = code` for its first share (noted in `started`)."""
+        if target in defined:
+            return f"{target} += {code}"
+        defined.add(target)
+        started.append(target)
+        return f"{target} = {code}"
+
+    def _node_backward(self, node: Value, defined: set[str], started: list[str]) -> tuple[list[str], bool]:
+        fn: Any = node._fn  # an interior node's: never None
+        args, syms, g = node._args, self._syms(node), self.grad[node]
+        try:
+            codes = [_operand(c, CONDITION) for c in fn.backward(Sym(g), Sym(self.name[node]), *syms)]
+            body: list[str] = []
+        except (TypeError, ValueError, AttributeError):  # the rule needs numbers: call it on them
+            numbers = ", ".join(_operand(s, CONDITION) for s in syms)
+            body = [f"parts = {self._function(fn, 'backward')}({g}, {self.name[node]}, {numbers})"]
+            codes = [f"parts[{i}]" for i in range(len(args))]
+        shares = [self._share(self.grad[a], c, defined, started)
+                  for a, c in zip(args, codes) if type(a) is not float and a in self.grad]  # fmt: skip
+        return (body + shares if shares else []), bool(body)
+
+    def _wide_backward(self, node: Value, defined: set[str], started: list[str]) -> tuple[list[str], bool]:
+        """A wide dot hands g · (the other side) to each side: as one list for a vector, else line by line."""
+        g, body = self.grad[node], []
+        a, b = self.sides[node]
+        for side, other in ((a, b), (b, a)):
+            if side.grad == "vector":
+                body.append(f"{side.g_name} = list(map(add, {side.g_name}, map(mul, repeat({g}), {other.name})))")
+            elif side.grad == "scalar":
+                for i, (e, o) in enumerate(zip(side.entries, other.entries)):
+                    if type(e) is not float and e in self.grad:  # o by name, or by place in a packed row
+                        o = o if type(o) is float else Sym(self.name[o] if o in self.name else f"{other.name}[{i}]")
+                        share = Sym(g) * o
+                        body.append(self._share(self.grad[e], _operand(share, CONDITION), defined, started))
+        return body, True
+
+    def _unpack(self, node: Value, defined: set[str]) -> list[str]:
+        """After the last dot that reads a vector of interior nodes: its list of gradients, one name per entry."""
+        lines = []
+        for v in dict.fromkeys(self.sides[node]):
+            v.users -= 1
+            if v.grad == "vector" and not v.packed and v.users == 0:
+                targets = [self.grad[e] if type(e) is not float and e in self.grad else "_" for e in v.entries]
+                defined.update(t for t in targets if t != "_")
+                lines.append(f"{', '.join(targets)} = {v.g_name}")
         return lines
 
 
@@ -313,19 +472,22 @@ def _module_of(name: str) -> str:
 class Program:
     """One traced shape, written out: `code` is its source and `run(params, batch, seed)` the function."""
 
-    def __init__(self, code: str, run: Callable[..., Any], params: list[Value], n_outputs: int) -> None:
+    def __init__(self, code: str, run: Callable[..., Any], params: list[Any], n_outputs: int) -> None:
         self.code, self.run, self.params, self.n_outputs = code, run, params, n_outputs
 
 
 def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool, n_aux: int = 0) -> Program:
     """kind "grad": run() returns (Σ outputs[0] over the samples, the parameters' gradients[, the other outputs of
     each sample when n_aux]); "forward": every output of each sample."""
-    name, p = writer.name, writer.params
+    name, layout = writer.name, writer.layout()
+    packed = {v.entries: v for v in writer.vectors.values() if v.packed}
     lines = [f"def {kind}(params, batch, seed):"]
-    if p:
-        lines.append(f"    {_tuple([name[v] for v in p])} = params")
-    if kind == "grad" and p:
-        lines.append(f"    {' = '.join(writer.grad[v] for v in p)} = 0.0")
+    if layout:
+        lines.append(f"    {_tuple([packed[p].name if p in packed else name[p] for p in layout])} = params")
+    scalars = [writer.grad[p] for p in layout if p not in packed]
+    if kind == "grad" and scalars:
+        lines.append(f"    {' = '.join(scalars)} = 0.0")
+    lines += ["    " + line for line in writer.before_loop() if kind == "grad" or not line.startswith("g_")]
     lines += (["    total = 0.0"] if kind == "grad" else []) + (["    outputs = []"] if kind != "grad" or n_aux else [])
     unpack = _tuple([name[v] for v in writer.inputs]) if writer.inputs else "_"
     lines.append(f"    for {unpack} in batch:" if per_sample else f"    {unpack} = batch")
@@ -337,14 +499,30 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool,
     else:
         body.append(f"outputs.append(({', '.join(results)},))")
     lines += [("        " if per_sample else "    ") + line for line in body]
-    grads = _tuple([writer.grad[v] for v in p]) if p else ""
+    grads = _tuple([packed[p].g_name if p in packed else writer.grad[p] for p in layout]) if layout else ""
     returned = f"total, ({grads})" + (", outputs" if n_aux else "") if kind == "grad" else "outputs"
     lines.append(f"    return {returned}")
     code = "\n".join(lines) + "\n"
     namespace = {"div": floats.div, "pow": floats.pow, "abs": abs, "inf": math.inf, "nan": math.nan,
-                 "isfinite": math.isfinite, **{f: getattr(floats, f) for f in _FUNCTIONS}, **writer.calls}  # fmt: skip
+                 "isfinite": math.isfinite, "mul": operator.mul, "add": operator.add, "repeat": itertools.repeat,
+                 **{f: getattr(floats, f) for f in _FUNCTIONS}, **writer.calls}  # fmt: skip
     exec(builtins.compile(code, f"<autograd.compile: {kind}>", "exec"), namespace)  # our own code: no user text in it
-    return Program(code, namespace[kind], p, len(outputs) - (1 if kind == "grad" else 0))
+    return Program(code, namespace[kind], layout, len(outputs) - (1 if kind == "grad" else 0))
+
+
+def _numbers(layout: list[Any]) -> list[Any]:
+    """The parameters' numbers in the program's layout: a float for each one, a tuple for each packed vector."""
+    return [p._data if type(p) is not tuple else tuple(q._data for q in p) for p in layout]
+
+
+def _add_grads(layout: list[Any], grads: Sequence[Any]) -> None:
+    """Add the program's gradients into the parameters' .grad, as backward() would."""
+    for p, g in zip(layout, grads):
+        if type(p) is not tuple:
+            p.grad += g
+        else:
+            for q, gq in zip(p, g):
+                q.grad += gq
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -397,9 +575,8 @@ class Compiled:
         program = self._get("grad", shapes)
         n = len(batch) if self.per_sample else 1
         scale = 1.0 / n if self.per_sample and self.reduction == "mean" else 1.0
-        total, grads, *aux = program.run([p._data for p in program.params], batch, scale)
-        for p, g in zip(program.params, grads):
-            p.grad += g
+        total, grads, *aux = program.run(_numbers(program.params), batch, scale)
+        _add_grads(program.params, grads)
         loss = total * scale
         if self.penalty is not None:
             loss += self._penalty()
@@ -415,16 +592,15 @@ class Compiled:
             _, out = _trace(self.penalty, ())  # type: ignore[arg-type]
             self._penalty_program = _program("grad", _Writer([out], [], self.names), [out], False)
         program = self._penalty_program
-        total, grads = program.run([p._data for p in program.params], [], 1.0)
-        for p, g in zip(program.params, grads):
-            p.grad += g
+        total, grads = program.run(_numbers(program.params), [], 1.0)
+        _add_grads(program.params, grads)
         return total
 
     def forward(self, *args: Any) -> Any:
         """The function's value(s), with no gradients: a float, a list of floats, or one of those per sample."""
         shapes, batch = self._batch(args)
         program = self._get("forward", shapes)
-        return self._shaped(program, program.run([p._data for p in program.params], batch, 1.0))
+        return self._shaped(program, program.run(_numbers(program.params), batch, 1.0))
 
     def code(self, *args: Any, kind: str = "grad") -> str:
         """The generated program for these arguments' shapes ("grad": forward and backward; or "forward")."""
