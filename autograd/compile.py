@@ -166,6 +166,12 @@ def _inputs(shape: Any, label: str, out: list[Value]) -> Any:
 
 def _flat(x: Sequence[Any], out: list[float]) -> list[float]:
     """The numbers of x, nested lists opened, in order: the inputs as the program unpacks them."""
+    start = len(out)
+    try:
+        out.extend(map(float, x))  # a flat row of numbers, the usual sample: one pass in C
+        return out
+    except TypeError:  # a list inside: open it
+        del out[start:]
     for e in x:
         if isinstance(e, (list, tuple)):
             _flat(e, out)
@@ -512,7 +518,7 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool,
 
 def _numbers(layout: list[Any]) -> list[Any]:
     """The parameters' numbers in the program's layout: a float for each one, a tuple for each packed vector."""
-    return [p._data if type(p) is not tuple else tuple(q._data for q in p) for p in layout]
+    return [p._data if type(p) is not tuple else tuple([q._data for q in p]) for p in layout]
 
 
 def _add_grads(layout: list[Any], grads: Sequence[Any]) -> None:
@@ -566,7 +572,12 @@ class Compiled:
         samples = list(zip(*args))
         if not samples:
             raise ValueError("the batch is empty: there is no sample to compute")
-        return tuple(_shape(a) for a in samples[0]), [_flat(s, []) for s in samples]
+        batch = [_flat(s, []) for s in samples]
+        for i, numbers in enumerate(batch):
+            if len(numbers) != len(batch[0]):
+                raise ValueError(f"sample {i} has {len(numbers)} numbers but sample 0 has {len(batch[0])}: a "
+                                 "per-sample compiled function takes samples of one shape")  # fmt: skip
+        return tuple(_shape(a) for a in samples[0]), batch
 
     def __call__(self, *args: Any) -> Any:
         """The loss (the reduction of the per-sample values, plus the penalty); adds its gradient into every

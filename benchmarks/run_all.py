@@ -8,6 +8,7 @@
 2. The engine: a 200k-iteration chain and a random 50k-node graph, chaingrad vs micrograd
    (benchmarks/engine.py): time, memory, depth, reference cycles.
 3. Digits: seconds of training to 95% and 97% held-out accuracy (benchmarks/train.py).
+4. An MNIST-sized MLP(784, [128, 10]) step, compiled and eager (benchmarks/wide_step.py).
 
 Every figure is measured in this run: machines are noisy, so ratios between engines run side by side mean
 more than any absolute time. `--quick` shrinks every size (a smoke run: its figures mean little).
@@ -24,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, __file__.rsplit("/", 2)[0])  # run from a checkout without installing
 
-from benchmarks import demo_step, engine, train  # noqa: E402
+from benchmarks import demo_step, engine, train, wide_step  # noqa: E402
 from benchmarks.common import ms, print_table  # noqa: E402
 from nn.io import write_atomically  # noqa: E402
 
@@ -40,6 +41,8 @@ TARGETS = {
     "compiled vs eager": ">= 5x faster",
     "compile time": "< 50 ms",
     "digits compiled to 97%": "< 3 s",
+    "wide compiled vs eager": ">= 2x faster",
+    "wide compile time": "< 5 s",
 }
 
 
@@ -49,15 +52,17 @@ def measure(quick: bool, freeze: bool = True) -> dict:
         eng = engine.run(iterations=2_000, graph_nodes=1_000, repeats=1)
         digits = train.digits(budget=5.0, verbose=False, n_samples=200)
         digits_compiled = train.digits(budget=5.0, verbose=False, n_samples=200, compile=True)
+        wide = wide_step.run(repeats=1, batch=2, sizes=(40, 8, 3), forward_batch=4)
     else:
         demo = demo_step.run(freeze=freeze)
         eng = engine.run()
         digits = train.digits(verbose=False)
         digits_compiled = train.digits(verbose=False, compile=True)
+        wide = wide_step.run()
     compile_ms = [demo_step.compile_seconds() * 1e3 for _ in range(5)]
     return {"python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "quick": quick, "frozen_imports": freeze, "demo_step_seconds": demo, "engine": eng, "digits": digits,
-            "digits_compiled": digits_compiled, "compile_ms": sorted(compile_ms)[2],
+            "digits_compiled": digits_compiled, "compile_ms": sorted(compile_ms)[2], "wide_step": wide,
             "cycles_found_after_training_step": demo_step.cycles_after_step()}  # fmt: skip
 
 
@@ -107,6 +112,14 @@ def tables(r: dict) -> list[Table]:
         text = f"{reached['train_seconds']:.1f} s (epoch {reached['epoch']})" if reached else "not reached"
         target = TARGETS["digits compiled to 97%"] if goal == "97%" else ""
         rows.append([f"digits MLP(64,[32,10]) to {goal} held-out, fit(compile=True)", text, "", target])
+    w = r["wide_step"]
+    rows.append(["MNIST-sized MLP(784,[128,10]) step, batch 32: compiled", ms(w["compiled_step"]),
+                 f"eager {ms(w['eager_step'])}: {w['eager_step'] / w['compiled_step']:.1f}x",
+                 TARGETS["wide compiled vs eager"]])  # fmt: skip
+    rows.append(["MNIST-sized: compile time (trace, write, compile, first step)",
+                 f"{w['compile_and_first_step']:.2f} s", "", TARGETS["wide compile time"]])  # fmt: skip
+    rows.append(["MNIST-sized: forward of 256 samples, nn.outputs compiled (tracing included)",
+                 ms(w["forward_compiled"]), f"eager {ms(w['forward_eager'])}", ""])  # fmt: skip
     return [("micrograd's demo step, median seconds per step", steps_header, steps),
             ("every measure and its target (speed-ups from the training-loop column)",
              ["measure", "chaingrad", "comparison", "target"], rows)]  # fmt: skip

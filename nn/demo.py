@@ -209,18 +209,12 @@ def _grid(X: Sequence[Sequence[float]], steps: int) -> tuple[list[float], list[f
 
 
 def _scores(model: nn.Module, points: list[list[float]], n_classes: int) -> list[float] | list[int]:
-    """P(class 1) = sigmoid(logit) for a binary model, else the argmax class; no graph is built (no_grad)."""
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()  # dropout off, as in nn.predict
-    try:
-        with autograd.no_grad():
-            outputs = [model(p) for p in points]
-    finally:
-        for m, training in modes:
-            m.training = training
+    """P(class 1) = sigmoid(logit) for a binary model, else the argmax class: the model's outputs on the grid
+    by a compiled forward pass (nn.outputs: 10,000 points, generated Python instead of 10,000 graphs)."""
+    rows = nn.outputs(model, points, compile=True)
     if n_classes == 2:
-        return [1.0 / (1.0 + math.exp(-o.data)) if o.data > -700 else 0.0 for o in outputs]
-    return [max(range(n_classes), key=lambda k: o[k].data) for o in outputs]
+        return [1.0 / (1.0 + math.exp(-o)) if o > -700 else 0.0 for o in rows]
+    return [max(range(n_classes), key=lambda k: o[k]) for o in rows]
 
 
 def _plot_decision_boundary(result: dict[str, Any], path: str) -> None:

@@ -12,7 +12,8 @@ import math
 import pytest
 import torch
 
-from benchmarks import demo_step, engine, run_all, train
+import autograd
+from benchmarks import demo_step, engine, run_all, train, wide_step
 
 ENGINES = list(demo_step.ENGINES)
 
@@ -88,3 +89,16 @@ def test_digits_benchmark_reports_each_goal_reached_or_not() -> None:
     assert set(result) == {"95%", "97%"}
     for reached in result.values():
         assert reached is None or (reached["epoch"] >= 1 and reached["train_seconds"] > 0)
+
+
+def test_the_wide_step_compiled_computes_the_eager_loss_and_gradients() -> None:
+    model, X, y = wide_step.workload(batch=3, sizes=(40, 6, 3))
+    onehot = [[1.0 if k == t else 0.0 for k in range(3)] for t in y]
+    step = autograd.compile(wide_step._sample_loss(model), per_sample=True)
+    loss = step(X, onehot)
+    compiled = [p.grad for p in model.parameters()]
+    eager = wide_step.eager_step(model, X, y)
+    assert math.isclose(loss, eager, rel_tol=1e-12)
+    for got, p in zip(compiled, model.parameters(), strict=True):
+        assert math.isclose(got, p.grad, rel_tol=1e-12, abs_tol=1e-15)
+    assert "sum(map(mul," in step.code(X, onehot)
