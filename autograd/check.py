@@ -56,9 +56,8 @@ def gradcheck(
     for i, a in enumerate(analytic):
         numeric = (at(i, eps) - at(i, -eps)) / (2 * eps)
         excess = abs(a - numeric) - (atol + rtol * abs(numeric))
-        if not excess <= 0:  # also catches nan
-            if worst is None or not excess <= worst[0]:
-                worst = (excess, i, a, numeric)
+        if not excess <= 0 and (worst is None or not excess <= worst[0]):  # `not <=` also catches nan
+            worst = (excess, i, a, numeric)
     if worst is None:
         return True
     if not raise_exception:

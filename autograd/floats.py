@@ -22,19 +22,18 @@ def exp(x: Any) -> Any:
     """e^x; overflow gives inf."""
     if not _is_float(x):
         return x.exp()
-    return math.exp(x) if x < 709.0 or x != x else _overflowing(math.exp, x)
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return inf
 
 
 def expm1(x: Any) -> Any:
     """e^x - 1, exact for tiny x; overflow gives inf."""
     if not _is_float(x):
         return x.expm1()
-    return math.expm1(x) if x < 709.0 or x != x else _overflowing(math.expm1, x)
-
-
-def _overflowing(f: Any, x: float) -> float:
     try:
-        return f(x)
+        return math.expm1(x)
     except OverflowError:
         return inf
 

@@ -165,16 +165,15 @@ def linear(x: Sequence[Value | Number] | Sequence[Sequence[Value | Number]],
         biases = None if bias is None else list(bias)
     except TypeError:
         raise TypeError("linear() takes weight as a list of rows, each a list of Values or numbers") from None
-    if biases is not None:
-        if len(biases) != len(rows):
-            raise ValueError(f"linear() got {len(rows)} weight rows but {len(biases)} biases")
-        rows = [[*row, b] for row, b in zip(rows, biases)]  # the bias: a weight on a constant input of 1
-    extra = int(biases is not None)
+    if biases is not None and len(biases) != len(rows):
+        raise ValueError(f"linear() got {len(rows)} weight rows but {len(biases)} biases")
     for j, row in enumerate(rows):
         if len(row) != len(rows[0]):
-            n, n0 = len(row) - extra, len(rows[0]) - extra
-            raise ValueError(f"linear(): weight row {j} has {n} entries, row 0 has {n0}")
-    sides = [_side(row) for row in rows]
+            raise ValueError(f"linear(): weight row {j} has {len(row)} entries, row 0 has {len(rows[0])}")
+    if biases is not None:
+        rows = [[*row, b] for row, b in zip(rows, biases)]  # the bias: a weight on a constant input of 1
+    extra = int(biases is not None)
+    sides = [_arguments("linear", tuple(row)) for row in rows]
     if is_batch(x):
         return [_linear_one(xi, sides, extra) for xi in x]  # type: ignore[arg-type]
     return _linear_one(x, sides, extra)  # type: ignore[arg-type]
@@ -184,21 +183,12 @@ def _linear_one(x: Sequence[Value | Number], rows: list[tuple[tuple, list[float]
     """[Dot.apply(*row, *x, 1.0) for each row], with each row's numbers read once per call and the input's once
     for all rows: a layer's weights are most of what a network's forward pass reads (micrograd's demo network:
     a step took 165M instructions this way, 238M when every node read all of its own numbers)."""
-    xs, x_numbers = _side(_entries(x, "linear") + [1.0] * extra)
+    xs, x_numbers = _arguments("linear", tuple(_entries(x, "linear") + [1.0] * extra))
     if rows and len(rows[0][0]) != len(xs):
         n, m = len(rows[0][0]) - extra, len(xs) - extra
         raise ValueError(f"linear(): the weight rows have {n} entries, the input {m}")
     return [_node(Dot, (*w, *xs), w_numbers + x_numbers, builtins.sum(map(operator.mul, w_numbers, x_numbers)))
             for w, w_numbers in rows]  # fmt: skip
-
-
-def _side(entries: list) -> tuple[tuple, list[float]]:
-    """The entries as a node keeps them (numbers as floats; TypeError for anything else), and their numbers."""
-    try:
-        return tuple(entries), [e if type(e) is float else e._data for e in entries]
-    except AttributeError:
-        checked = _arguments("linear", tuple(entries))
-        return checked, [e if type(e) is float else e._data for e in checked]
 
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:

@@ -63,9 +63,8 @@ class _Switch(ContextDecorator):
         self._set(self._previous)
 
     def _set(self, value: bool) -> None:
-        switches = list(_mode.switches)
-        switches[self._position] = value
-        _mode.switches = (switches[0], switches[1])
+        grad_enabled, anomaly = _mode.switches
+        _mode.switches = (value, anomaly) if self._position == 0 else (grad_enabled, value)
 
     def _recreate_cm(self) -> _Switch:
         # A decorated function may run in several threads at once, or call itself: give each call its

@@ -53,23 +53,26 @@ class Function:
     @classmethod
     def apply(cls, *args: Value | Number) -> Value:
         """The node out = forward(args), which remembers its function and arguments for backward."""
-        try:  # reading the numbers is the check in the usual case: Values and floats only
+        try:  # the fast path of _arguments, written out: one call more made leaky_relu and elu slower
             numbers = [a if type(a) is float else a._data for a in args]  # type: ignore[union-attr]
-        except AttributeError:  # an int, a NumPy number, or something that is neither a Value nor a number
-            args = _arguments(cls.name, args)
-            numbers = [a if type(a) is float else a._data for a in args]  # type: ignore[union-attr]
+        except AttributeError:
+            args, numbers = _arguments(cls.name, args)
         out = cls.forward(*numbers)
         if type(out) is not float:  # a user's forward may return an int, or something that is not a number
             out = _constant(out, f"{cls.__name__}.forward() result")
         return _node(cls, args, numbers, out)
 
 
-def _arguments(name: str, args: tuple) -> tuple:
-    """The arguments as a node keeps them: Values as they are, numbers as floats (constants)."""
-    for a in args:
-        if not isinstance(a, Value) and not _is_number(a):
-            raise TypeError(f"{name}() takes Values or numbers, got {type(a).__name__}: {a!r}")
-    return tuple(a if isinstance(a, Value) else float(a) for a in args)
+def _arguments(name: str, args: tuple) -> tuple[tuple, list[float]]:
+    """The arguments as a node keeps them (Values as they are, numbers as floats: constants), and their numbers."""
+    try:  # reading the numbers is the check in the usual case: Values and floats only
+        return args, [a if type(a) is float else a._data for a in args]
+    except AttributeError:  # an int, a NumPy number, or something that is neither a Value nor a number
+        for a in args:
+            if not isinstance(a, Value) and not _is_number(a):
+                raise TypeError(f"{name}() takes Values or numbers, got {type(a).__name__}: {a!r}") from None
+        args = tuple(a if isinstance(a, Value) else float(a) for a in args)
+        return args, [a if type(a) is float else a._data for a in args]
 
 
 def _node(fn: type[Function], args: tuple, numbers: Sequence[float], data: float) -> Value:
@@ -198,7 +201,9 @@ def _operator(fn: type[Function], reflected: bool = False) -> Callable[[Value, V
 def _comparison(compare: Callable[[float, float], bool]) -> Callable[[Value, Value | Number], bool]:
     def method(self: Value, other: Value | Number) -> bool:
         refuse_while_tracing("compared a Value")
-        return compare(self._data, _number(other))
+        if not isinstance(other, Value) and not _is_number(other):
+            raise TypeError(f"cannot compare Value with {type(other).__name__}")
+        return compare(self._data, float(other))
 
     return method
 
@@ -355,15 +360,6 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same number and label, cut off from this value's graph."""
         return Value(self.data, self.label)
-
-
-def _number(x: object) -> float:
-    """The number of a Value or a plain number; anything else is a TypeError (for comparisons)."""
-    if isinstance(x, Value):
-        return x._data
-    if _is_number(x):
-        return float(x)  # type: ignore[arg-type]
-    raise TypeError(f"cannot compare Value with {type(x).__name__}")
 
 
 def _constant(x: object, name: str) -> float:
