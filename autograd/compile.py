@@ -75,8 +75,8 @@ class Sym:
     def __rtruediv__(self, other: Any) -> Sym:
         return _call("div", other, self)
 
-    def __pow__(self, other: Any) -> Sym:
-        return _call("pow", self, other)  # Python's ** raises on overflow; floats.pow gives inf
+    def __pow__(self, other: Any) -> Sym:  # x ** 1.0 is x, bit for bit (C99's pow), as in x²'s derivative 2x¹
+        return self if _is_one(other) else _call("pow", self, other)  # floats.pow: inf where Python's ** raises
 
     def __rpow__(self, other: Any) -> Sym:
         return _call("pow", other, self)

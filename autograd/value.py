@@ -233,7 +233,8 @@ class Value:
     @property
     def data(self) -> float:
         """The number this node holds (always a float)."""
-        refuse_while_tracing("read a Value's .data")
+        if _mode.tracing:  # (tested here, not in the call: an optimizer reads .data of every weight every step)
+            refuse_while_tracing("read a Value's .data")
         return self._data
 
     @data.setter
