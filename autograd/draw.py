@@ -538,7 +538,7 @@ def _draw_full(
 
     for name, attrs in nodes.by_box[""]:
         g.node(name, **attrs)
-    _add_boxes(g, nodes.by_box)
+    _add_boxes(g, nodes.by_box, flip=rankdir in ("TB", "BT"))  # neurons.0 first: on top, or on the left
     columns: dict[int, list[str]] = {}
     for name in nodes.box_of:
         columns.setdefault(rank[name], []).append(name)
@@ -712,8 +712,13 @@ def _columns(order: list[Value], edges: list[Edge], parameters: set[str]) -> dic
     return rank
 
 
-def _add_boxes(g: graphviz.Digraph, by_box: dict[str, list[tuple[str, dict[str, str]]]]) -> None:
-    """Emit the module boxes as nested clusters, in order of first appearance, labelled relative to parent."""
+def _add_boxes(g: graphviz.Digraph, by_box: dict[str, list[tuple[str, dict[str, str]]]], flip: bool = False,
+               ) -> None:  # fmt: skip
+    """Emit the module boxes as nested clusters, in order of first appearance, labelled relative to parent.
+
+    flip: the boxes inside a box in the reverse order (in TB and BT graphviz lays sibling boxes out from right
+    to left in the order it meets them, so this puts neurons.0 on the left).
+    """
     children: dict[str, list[str]] = {}
     for box in by_box:
         if box:
@@ -728,7 +733,7 @@ def _add_boxes(g: graphviz.Digraph, by_box: dict[str, list[tuple[str, dict[str, 
                      fontcolor="#374151", fontsize="11", margin="10")
             for name, attrs in by_box[box]:
                 sub.node(name, **attrs)
-            for child in children.get(box, []):
+            for child in children.get(box, [])[::-1] if flip else children.get(box, []):
                 emit(sub, child, box)
 
     for top in children.get("", []):
