@@ -339,8 +339,8 @@ def run(args: argparse.Namespace, say: Callable[[str], Any] = print) -> dict[str
         f"d out/d b = {b.grad:.4f}")  # fmt: skip
     _write_graph(out, neuron, paths["graph.svg"])
     say(f"   drawn with draw_dot -> {paths['graph.svg']}")
-    loss, target = write_backward_animation(neuron, X[0], y[0], paths["backward.html"])
-    say(f"   its squared error (out - t)² with t = {target:+.0f} is {loss.data:.4f}; backward, one node per step")
+    error, target = write_backward_animation(neuron, X[0], y[0], paths["backward.html"])
+    say(f"   its squared error (out - t)² with t = {target:+.0f} is {error.data:.4f}; backward, one node per step")
     say(f"   (animate_backward; open the page in a browser) -> {paths['backward.html']}\n")
 
     say("2. The data")
