@@ -25,6 +25,30 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+# NumPy's dtype kinds whose entries are real numbers: float, signed and unsigned int (bool 'b' and complex 'c'
+# are not), and object ('O'), an array of Python objects that the caller checks one by one as it would a list's.
+REAL_KINDS = "fiuO"
+
+
+def from_array(value: Any, name: str) -> Any:
+    """A NumPy array (or NumPy scalar) of real numbers as `value.tolist()`: nested lists of Python numbers,
+    the same numbers exactly (a float32 widens to a float without rounding); anything else as it came.
+
+    Duck-typed, so nn never imports NumPy: an array is an object with `tolist()` and a `dtype` with a `kind`.
+    An array of bools, complex numbers or strings is a TypeError naming its dtype and what is allowed.
+    """
+    if type(value) is list or type(value) is tuple:  # the common case, without a getattr that fails
+        return value
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if not isinstance(kind, str) or not callable(getattr(value, "tolist", None)):
+        return value
+    if kind not in REAL_KINDS:
+        what = {"b": "bools", "c": "complex numbers", "U": "strings", "S": "bytes"}.get(kind, "non-real entries")
+        raise TypeError(f"{name} must hold real numbers (a NumPy array of a float or int dtype, or a list of "
+                        f"numbers), got an array of dtype {value.dtype} ({what})")  # fmt: skip
+    return value.tolist()
+
+
 def is_finite_real(value: Any) -> bool:
     """True for a real number (not a bool) that a float holds finitely: not nan, inf, or an int like 10**400."""
     if not is_real(value):

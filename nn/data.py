@@ -9,7 +9,7 @@ import reprlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from nn.checks import check_bool, check_int, check_real, generator, is_finite_real, is_real
+from nn.checks import check_bool, check_int, check_real, from_array, generator, is_finite_real, is_real
 from nn.rng_state import get_rng_state, set_rng_state
 
 __all__ = [
@@ -224,6 +224,7 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
 # ---------------------------------------------------------------------------
 
 def _check_pair(X: Any, y: Any) -> int:
+    """len(X), once X and y are checked to be lists (NumPy arrays are converted first) of the same length > 0."""
     for name, value in (("X", X), ("y", y)):
         if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
             raise TypeError(f"{name} must be a list (one entry per sample), got {type(value).__name__}")
@@ -241,6 +242,7 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_size: float | int 
     A float test_size in (0, 1) is a fraction of the samples, an int is a count. Without shuffle the
     test set is the last n_test samples. The rows themselves are shared, not copied.
     """
+    X, y = from_array(X, "X"), from_array(y, "y")  # NumPy arrays as lists of Python numbers
     n = _check_pair(X, y)
     check_bool("shuffle", shuffle)
     rng = generator(seed)
@@ -280,6 +282,7 @@ class DataLoader:
 
     def __init__(self, X: Sequence[Any], y: Sequence[Any], batch_size: int = 1, shuffle: bool = False,
                  seed: int | None = None, drop_last: bool = False) -> None:
+        X, y = from_array(X, "X"), from_array(y, "y")  # NumPy arrays as lists of Python numbers
         n = _check_pair(X, y)
         self.X = X
         self.y = y

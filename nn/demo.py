@@ -5,7 +5,8 @@
 
 It tells the story in five steps and writes its pictures and the model into --out (default `out/`):
 
-1. one neuron, forward and backward: tanh(w·x + b) on one sample, `backward()`, drawn -> graph.svg
+1. one neuron, forward and backward: tanh(w·x + b) on one sample, `backward()`, drawn -> graph.svg, and the
+   backward pass of its squared error on that sample, step by step -> backward.html (open it in a browser)
 2. the data: a toy data set, split into a training and a test part
 3. the model: an MLP, its layers and how many numbers it learns
 4. training with `nn.fit` (a progress bar with the running loss), then train and test accuracy
@@ -145,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="seed of every random choice: data, split, weights, batches (default: %(default)s)")
     output = parser.add_argument_group("output")
     output.add_argument("--out", default="out",
-                        help="folder for graph.svg, the two PNGs and model.json, created if needed "
+                        help="folder for graph.svg, backward.html, the two PNGs and model.json, created if needed "
                         "(default: %(default)s)")
     output.add_argument("--no-progress", action="store_true", help="hide the training progress bar")
     return parser
@@ -173,6 +174,17 @@ def _write_graph(out: Value, neuron: nn.Neuron, path: str) -> None:
                labelloc="t", fontsize="13")  # fmt: skip
     with open(path, "wb") as f:
         f.write(graph.pipe(format="svg"))
+
+
+def write_backward_animation(neuron: nn.Neuron, x: Sequence[float], label: int, path: str) -> tuple[Value, float]:
+    """(loss, t): loss = (tanh(w·x + b) - t)² on one sample, t = +1 for class 1 and -1 otherwise (tanh's two
+    ends); its backward pass replayed one node per frame into one self-contained HTML page at path."""
+    target = 1.0 if label == 1 else -1.0
+    inputs = [Value(float(v), label=f"x{i}") for i, v in enumerate(x)]
+    loss = (neuron(inputs) - target) ** 2
+    loss.label = "loss"
+    autograd.animate_backward(loss, model=neuron).save(path)
+    return loss, target
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -303,7 +315,8 @@ def run(args: argparse.Namespace, say: Callable[[str], Any] = print) -> dict[str
     """
     os.makedirs(args.out, exist_ok=True)
     paths = {name: os.path.join(args.out, name)
-             for name in ("graph.svg", "decision_boundary.png", "loss_curve.png", "model.json")}  # fmt: skip
+             for name in ("graph.svg", "backward.html", "decision_boundary.png", "loss_curve.png",
+                          "model.json")}  # fmt: skip
     _matplotlib()  # fail now, not after the training, if matplotlib is missing
     noise = DEFAULT_NOISE[args.dataset] if args.noise is None else args.noise
     X, y = _MAKERS[args.dataset](args.samples, noise, args.seed)
@@ -319,7 +332,10 @@ def run(args: argparse.Namespace, say: Callable[[str], Any] = print) -> dict[str
     say(f"   out.backward(): d out/d w.0 = {w[0].grad:.4f}, d out/d w.1 = {w[1].grad:.4f}, "
         f"d out/d b = {b.grad:.4f}")  # fmt: skip
     _write_graph(out, neuron, paths["graph.svg"])
-    say(f"   drawn with draw_dot -> {paths['graph.svg']}\n")
+    say(f"   drawn with draw_dot -> {paths['graph.svg']}")
+    error, target = write_backward_animation(neuron, X[0], y[0], paths["backward.html"])
+    say(f"   its squared error (out - t)² with t = {target:+.0f} is {error.data:.4f}; backward, one node per step")
+    say(f"   (animate_backward; open the page in a browser) -> {paths['backward.html']}\n")
 
     say("2. The data")
     X_train, X_test, y_train, y_test = nn.train_test_split(X, y, test_size=TEST_SIZE, seed=args.seed)

@@ -10,7 +10,7 @@ from typing import Any, TypeGuard, cast
 import autograd
 from autograd import Value
 from nn import init as _init
-from nn.checks import check_int, check_real, check_rng, check_seed, describe, generator, is_real
+from nn.checks import check_int, check_real, check_rng, check_seed, describe, from_array, generator, is_real
 from nn.io import register_architecture
 from nn.module import Module
 from nn.rng_state import get_rng_state, set_rng_state
@@ -65,8 +65,9 @@ def _entries(xs: list[Any]) -> list[Value | float] | None:
 def _as_inputs(x: object, nin: int) -> list[Value | float]:
     """The input as a list of nin Values or numbers; a single number or Value is accepted when nin == 1.
 
-    x is whatever forward was given: everything about it is checked here.
+    x is whatever forward was given: everything about it is checked here (a NumPy array as its .tolist()).
     """
+    x = from_array(x, "input")
     if _is_entry(x):
         x = [x]
     if isinstance(x, (str, bytes, dict)):
@@ -90,6 +91,7 @@ def _is_batch(x: Input | Batch) -> TypeGuard[Batch]:
 
 def _as_batch(x: Input | Batch, nin: int) -> tuple[list[list[Value | float]], bool]:
     """(a batch of checked inputs, whether x was a single input rather than a batch)."""
+    x = from_array(x, "input")  # a 2-D NumPy array is a batch, a 1-D one an input
     if _is_batch(x):
         batch = [_as_inputs(xi, nin) for xi in x]
         return batch, False
@@ -213,6 +215,7 @@ class Dropout(Module):
         One Value or number gives one result; a list of them a list; a batch (a list of lists) a batch, its
         masks drawn input after input, as calling dropout on each input in turn would draw them.
         """
+        x = from_array(x, "the input")
         if _is_entry(x):
             return self._drop(_units([x], "the input"))[0]
         if _is_batch(x):

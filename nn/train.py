@@ -26,7 +26,7 @@ import autograd
 from autograd import Value
 from nn import functional as F
 from nn import optim
-from nn.checks import check_bool, check_int, describe, generator, is_real
+from nn.checks import check_bool, check_int, describe, from_array, generator, is_real
 from nn.collector import cycle_collector_paused
 from nn.data import DataLoader
 from nn.module import Module
@@ -63,9 +63,14 @@ def _bce_with_logits(outputs: list[Any], targets: list[Any]) -> Value:
     return F.binary_cross_entropy_with_logits([_single(o) for o in outputs], [float(t) for t in targets])
 
 
+def _side(t: Any) -> float:
+    """The margin side of a hinge target: +1 for the label 1; -1 for 0 (0/1 labels) or -1 (micrograd's ±1)."""
+    return 1.0 if t == 1 else -1.0
+
+
 def _hinge(outputs: list[Any], targets: list[Any]) -> Value:
-    # Class 0 is the margin side -1, class 1 the side +1: mean of relu(1 - y*s).
-    return F.hinge_loss([_single(o) for o in outputs], [2.0 * t - 1.0 for t in targets])
+    # mean of relu(1 - side·s): class 1 wants a score s >= 1, class 0 (or -1) a score s <= -1.
+    return F.hinge_loss([_single(o) for o in outputs], [_side(t) for t in targets])
 
 
 def _mse(outputs: list[Any], targets: list[Any]) -> Value:
@@ -87,7 +92,7 @@ def _mse(outputs: list[Any], targets: list[Any]) -> Value:
 LOSSES: dict[str, tuple[LossFn, str | None, float]] = {
     "cross_entropy": (_cross_entropy, "class indices 0, 1, ..., n_classes - 1", 0.0),
     "bce_with_logits": (_bce_with_logits, "0 or 1", 0.0),  # logit > 0 <=> probability > 1/2
-    "hinge": (_hinge, "0 or 1", 0.0),  # score > 0: class 1 (the +1 side of the margin)
+    "hinge": (_hinge, "0 or 1, or -1 and +1 (micrograd's labels)", 0.0),  # score > 0: class 1, the +1 side
     "mse": (_mse, None, 0.5),  # a regression onto 0/1 labels: closer to 1 than to 0 is class 1
 }
 
@@ -101,10 +106,16 @@ def _check_targets(loss: str, y: Sequence[Any], name: str) -> None:
         elif loss == "cross_entropy":
             ok = _is_label(t) and t >= 0
         else:
-            ok = is_real(t) and t in (0, 1)
+            ok = is_real(t) and t in ((-1, 0, 1) if loss == "hinge" else (0, 1))
         if not ok:
             allowed = LOSSES[loss][1] or "numbers (or lists of numbers)"
             raise ValueError(f"loss={loss!r} needs targets that are {allowed}; {name}[{i}] is {t!r}")
+    if loss == "hinge":  # one convention per set of labels: a 0 and a -1 cannot both mean "the other class"
+        zero = next((i for i, t in enumerate(y) if t == 0), None)
+        minus = next((i for i, t in enumerate(y) if t == -1), None)
+        if zero is not None and minus is not None:
+            raise ValueError(f"loss='hinge' needs targets that are all 0 or 1, or all -1 or +1, not both: "
+                             f"{name}[{zero}] is {y[zero]!r} and {name}[{minus}] is {y[minus]!r}")  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -112,20 +123,26 @@ def _check_targets(loss: str, y: Sequence[Any], name: str) -> None:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _class_of(output: Any, threshold: float) -> int:
-    """argmax of the outputs (first maximum, like torch.argmax); one output: 1 when it is above threshold."""
+def _class_of(output: Any, threshold: float, negative: int = 0) -> int:
+    """argmax of the outputs (first maximum, like torch.argmax); one output: 1 when it is above threshold,
+    else `negative` (0, or -1 for labels -1/+1)."""
     if isinstance(output, Value):
         output = output.data
     if isinstance(output, float):  # one output's number (nn.outputs)
-        return int(output > threshold)
+        return 1 if output > threshold else negative
     scores = [getattr(o, "data", o) for o in output]
     if len(scores) == 1:
-        return int(scores[0] > threshold)
+        return 1 if scores[0] > threshold else negative
     best = 0
     for k in range(1, len(scores)):
         if scores[k] > scores[best]:
             best = k
     return best
+
+
+def _negative_label(y: Sequence[Any]) -> int:
+    """-1 when the labels are micrograd's -1/+1 (all of them ±1, some -1), else 0: the name of "not class 1"."""
+    return -1 if any(t == -1 for t in y) and all(t == -1 or t == 1 for t in y) else 0
 
 
 def _modes(model: Module) -> list[tuple[Module, bool]]:
@@ -184,6 +201,7 @@ def outputs(model: Module, X: Sequence[Any], compile: bool | None = None) -> lis
     default, compiles when X has at least COMPILE_FROM samples and the model can be traced, else runs eagerly.
     """
     _check_model(model)
+    X = from_array(X, "X")
     if not isinstance(X, Sequence) or isinstance(X, (str, bytes)):
         raise TypeError(f"X must be a list with one entry per sample, got {type(X).__name__}")
     if compile is not None:
@@ -210,13 +228,17 @@ def _compiled_outputs(model: Module, X: Sequence[Any]) -> list[Any]:
     return rows if one else [row if isinstance(row, list) else [row] for row in rows]
 
 
-def predict(model: Module, X: Sequence[Any], threshold: float = 0.0, compile: bool | None = None) -> list[int]:
-    """class(x) = argmax_k model(x)_k, or [model(x) > threshold] for a one-output model, for each x in X.
+def predict(model: Module, X: Sequence[Any], threshold: float = 0.0, negative: int = 0,
+            compile: bool | None = None) -> list[int]:  # fmt: skip
+    """class(x) = argmax_k model(x)_k, or for a one-output model 1 if model(x) > threshold else `negative`.
 
+    negative: what a one-output model's other class is called, 0 (0/1 labels) or -1 (micrograd's -1/+1).
     Runs in eval mode with no graph built, and leaves the model's modes as they were; `compile` as in
     `outputs` (by default a compiled forward pass from COMPILE_FROM samples on).
     """
-    return [_class_of(o, threshold) for o in outputs(model, X, compile)]
+    if isinstance(negative, bool) or negative not in (0, -1):
+        raise ValueError(f"negative must be 0 (labels 0/1) or -1 (labels -1/+1), got {describe(negative)}")
+    return [_class_of(o, threshold, negative) for o in outputs(model, X, compile)]
 
 
 def accuracy(model: Module, X: Sequence[Any], y: Sequence[int], threshold: float = 0.0,
@@ -224,11 +246,13 @@ def accuracy(model: Module, X: Sequence[Any], y: Sequence[int], threshold: float
     """(1/n) * #{i : predict(model, X)[i] == y[i]}: the fraction of samples whose class is right, in [0, 1].
 
     The predicted class is the argmax of the outputs, or for a one-output model 1 when the output is above
-    `threshold` (0: a logit or a margin score; use 0.5 for a model trained with mse onto 0/1 labels).
+    `threshold` (0: a logit or a margin score; use 0.5 for a model trained with mse onto 0/1 labels) and the
+    other class otherwise, named as y names it: -1 when y holds micrograd's labels -1/+1, else 0.
     """
     _check_model(model)
+    X, y = from_array(X, "X"), from_array(y, "y")
     _check_samples(X, y)
-    predictions = predict(model, X, threshold, compile)
+    predictions = predict(model, X, threshold, _negative_label(y), compile)
     return sum(p == t for p, t in zip(predictions, y)) / len(y)
 
 
@@ -285,6 +309,12 @@ def _resolve_loss(loss: Any) -> tuple[LossFn, str | None, float]:
         return loss, None, 0.0
     raise TypeError(f"loss must be a name ({', '.join(map(repr, LOSSES))}) or a function "
                     f"(outputs, targets) -> Value, got {type(loss).__name__}")  # fmt: skip
+
+
+def _default_loss(model: Module, X: Sequence[Any]) -> str:
+    """fit's loss when none is named: "bce_with_logits" for a model with one output, "cross_entropy" for more."""
+    (first,) = _evaluate_outputs(model, [X[0]])
+    return "bce_with_logits" if isinstance(first, Value) or len(first) == 1 else "cross_entropy"
 
 
 def _is_label(t: Any) -> bool:
@@ -351,7 +381,7 @@ def _compiled_step(model: Module, loss_name: str | None, regularization: Callabl
 
     def target_data(t: Any) -> Any:
         if loss_name == "hinge":
-            return 2.0 * t - 1.0
+            return _side(t)
         if loss_name == "cross_entropy":
             return [1.0 if k == t else 0.0 for k in range(n_outputs)]
         if loss_name == "mse":
@@ -367,7 +397,7 @@ def fit(
     model: Module,
     X: Sequence[Any],
     y: Sequence[Any],
-    loss: str | LossFn = "cross_entropy",
+    loss: str | LossFn | None = None,
     optimizer: optim.Optimizer | None = None,
     epochs: int = 10,
     batch_size: int | None = None,
@@ -391,7 +421,9 @@ def fit(
 
     loss: a function (outputs, targets) -> Value over a mini-batch, or a name: "cross_entropy" (a list of
     logits per sample, y class indices), "bce_with_logits" (one output, y 0/1), "hinge" (one output, y 0/1
-    taken as -1/+1), "mse". optimizer: default Adam(model.parameters(), lr=1e-2). The model trains in train
+    taken as -1/+1, or micrograd's -1/+1 as they are), "mse". The default, None, picks by the model's number
+    of outputs (read from one forward pass on X[0] in eval mode, without a graph): "bce_with_logits" for one
+    output, "cross_entropy" for more. optimizer: default Adam(model.parameters(), lr=1e-2). The model trains in train
     mode; its modes are restored at the end. progress shows a tqdm bar with the running loss and accuracy.
     compile=True runs each step as a program generated by autograd.compile (traced once, the loop over the
     mini-batch inside it: several times faster), with the same History and parameters as eagerly, to rounding.
@@ -404,7 +436,10 @@ def fit(
     """
     # --- check everything before changing anything ---------------------------------------------------------
     _check_model(model)
+    X, y = from_array(X, "X"), from_array(y, "y")  # NumPy arrays as lists (nn never imports NumPy)
     _check_samples(X, y)
+    if loss is None:
+        loss = _default_loss(model, X)
     loss_fn, loss_name, threshold = _resolve_loss(loss)
     epochs = check_int("epochs", epochs, 1)
     if batch_size is not None:
@@ -429,6 +464,7 @@ def fit(
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError("validation must be a pair (X_val, y_val)")
+        validation = (from_array(validation[0], "X_val"), from_array(validation[1], "y_val"))
         _check_samples(validation[0], validation[1], ("X_val", "y_val"))
     if loss_name is not None:
         _check_targets(loss_name, y, "y")
@@ -445,6 +481,8 @@ def fit(
     # Accuracy only means something for class labels (not for regression targets).
     classify = all(_is_label(t) for t in y)
     val_classify = validation is not None and all(_is_label(t) for t in validation[1])
+    negative = _negative_label(y)  # a one-output model's "not class 1": 0, or -1 for labels -1/+1
+    val_negative = _negative_label(validation[1]) if validation is not None else 0
     live = _fit_plot(plot, X, y, classify, epochs)  # no matplotlib: an ImportError now, before any training
 
     # --- the loop ------------------------------------------------------------------------------------------
@@ -469,7 +507,7 @@ def fit(
                     total_loss += batch_loss_value * len(y_batch)
                     if classify:  # the outputs that trained, before the update, as the eager loop counts them
                         rows = [o if isinstance(o, list) else [o] for o in outputs]  # one output: a float each
-                        correct += sum(_class_of(o, threshold) == t for o, t in zip(rows, y_batch))
+                        correct += sum(_class_of(o, threshold, negative) == t for o, t in zip(rows, y_batch))
                     seen += len(y_batch)
                     continue
                 with cycle_collector_paused():  # a step's graph has no cycles to find: nn/collector.py
@@ -483,7 +521,7 @@ def fit(
                     # Bookkeeping from numbers already computed: no extra forward pass.
                     total_loss += batch_loss.data * len(y_batch)
                     if classify:
-                        correct += sum(_class_of(o, threshold) == t for o, t in zip(outputs, y_batch))
+                        correct += sum(_class_of(o, threshold, negative) == t for o, t in zip(outputs, y_batch))
                     del outputs, batch_loss  # the step's graph dies here, while the collector is still paused
                 seen += len(y_batch)
             if scheduler is not None:
@@ -500,7 +538,7 @@ def fit(
                     history.val_loss.append(_mean_loss(loss_fn, val_outputs, list(y_val)))
                 postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
                 if val_classify:
-                    hits = sum(_class_of(o, threshold) == t for o, t in zip(val_outputs, y_val))
+                    hits = sum(_class_of(o, threshold, val_negative) == t for o, t in zip(val_outputs, y_val))
                     history.val_accuracy.append(hits / len(y_val))
                     postfix["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
             if progress:
@@ -550,5 +588,7 @@ def _fit_plot(plot: Any, X: Sequence[Any], y: Sequence[Any], classify: bool, epo
     from nn import plot as plotting
 
     live = plotting.LivePlot(None if plot is True else os.fspath(plot))
+    if classify and _negative_label(y) == -1:
+        y = [0 if t == -1 else t for t in y]  # the pictures number the classes 0, 1, ...
     regions = classify and all(isinstance(x, Sequence) and len(x) == 2 and all(is_real(v) for v in x) for x in X)
     return _FitPlot(live, X, y, regions, max(1, epochs // 10))

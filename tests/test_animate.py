@@ -166,6 +166,41 @@ def test_save_is_atomic_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_
     assert target.read_text().startswith("<!DOCTYPE html>") and os.listdir(tmp_path) == ["backward.html"]
 
 
+def test_save_into_a_missing_directory_fails_and_creates_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        animate_backward(notebook_one()).save(tmp_path / "no such folder" / "backward.html")
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_over_a_directory_fails_at_the_rename_and_leaves_no_temporary_file(tmp_path):
+    # The page is written in full beside the target, then os.replace refuses to put a file over a folder.
+    (tmp_path / "backward.html").mkdir()
+    (tmp_path / "backward.html" / "inside.txt").write_text("kept")
+    with pytest.raises(OSError):
+        animate_backward(notebook_one()).save(tmp_path / "backward.html")
+    assert os.listdir(tmp_path) == ["backward.html"]
+    assert os.listdir(tmp_path / "backward.html") == ["inside.txt"]
+
+
+@pytest.mark.parametrize("error", [OSError("no space left on device"), KeyboardInterrupt()])
+def test_an_error_in_the_middle_of_writing_removes_the_half_written_file_and_keeps_the_old_one(tmp_path, monkeypatch,
+                                                                                              error):  # fmt: skip
+    target = tmp_path / "backward.html"
+    target.write_text("the old page")
+    animation = animate_backward(notebook_one())
+    written = []
+
+    def fsync_fails(fd):  # the page is written and flushed by now: only the rename is missing
+        written.extend(name for name in os.listdir(tmp_path) if name.endswith(".tmp"))
+        raise error
+
+    monkeypatch.setattr(os, "fsync", fsync_fails)
+    with pytest.raises(type(error)):
+        animation.save(target)
+    assert len(written) == 1 and (written[0].startswith(".backward.html."))  # there was a temporary file...
+    assert os.listdir(tmp_path) == ["backward.html"] and target.read_text() == "the old page"  # ...and it is gone
+
+
 def test_bad_arguments_are_refused_like_draw_dots():
     with pytest.raises(TypeError, match="expects a Value"):
         animate_backward(1.0)

@@ -18,7 +18,7 @@ torch.set_default_dtype(torch.float64)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
-FILES = ("graph.svg", "decision_boundary.png", "loss_curve.png", "model.json")
+FILES = ("graph.svg", "backward.html", "decision_boundary.png", "loss_curve.png", "model.json")
 # Small enough to run in a couple of seconds, big enough to learn something.
 SMALL = ["--samples", "60", "--hidden", "6", "--epochs", "15", "--no-progress"]
 
@@ -66,11 +66,11 @@ def moons(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[str], st
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_main_returns_0_creates_the_out_folder_and_ends_by_printing_the_four_paths(tmp_path, capsys):
+def test_main_returns_0_creates_the_out_folder_and_ends_by_printing_the_five_paths(tmp_path, capsys):
     out = tmp_path / "new" / "folder"
     assert demo.main([*SMALL, "--out", str(out)]) == 0
     printed = capsys.readouterr().out.rstrip().splitlines()
-    for name, line in zip(FILES, printed[-4:]):
+    for name, line in zip(FILES, printed[-5:], strict=True):
         path = os.path.join(str(out), name)
         assert line.split() == [name, path]
         assert os.path.getsize(path) > 0
@@ -110,6 +110,28 @@ def test_graph_svg_shows_the_gradients_pytorch_computes_for_the_neuron(moons):
     texts = {t.text for t in ET.parse(os.path.join(out, "graph.svg")).getroot().iter(f"{SVG}text")}
     for g in expected:
         assert f"grad {g:.4f}" in texts
+
+
+def test_backward_html_is_one_page_with_a_frame_per_node_and_the_gradients_pytorch_computes(moons):
+    result, lines, out = moons
+    path = os.path.join(out, "backward.html")
+    assert any(line.rstrip().endswith(f"-> {path}") for line in lines)  # the demo says where it wrote it
+    page = open(path, encoding="utf-8").read()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert not re.search(r"<(link|img|iframe)|<script [^>]*src=|(src|href)=\"(https?:)?//", page)  # nothing fetched
+    # By hand: (tanh(dot(w + [b], x + [1])) - t) ** 2 has four operations, so backward processes four nodes.
+    frames = re.findall(r'<div class="cg-frame"[^>]*>(.*?)</div>', page, flags=re.S)
+    assert len(frames) == 4 and page.count("<svg") == 4 and page.count('<p class="cg-caption"') == 4
+    t = float(re.search(r"with t = ([+-]1) is", "\n".join(lines)).group(1))
+    neuron, inputs = result["neuron"], result["neuron_inputs"]
+    w = torch.tensor([v.data for v in neuron.w], requires_grad=True)
+    b = torch.tensor(neuron.b.data, requires_grad=True)
+    loss = (torch.tanh(w @ torch.tensor([v.data for v in inputs]) + b) - t) ** 2
+    loss.backward()
+    last = {e.text for e in ET.fromstring(frames[-1]).iter(f"{SVG}text")}  # every gradient complete by then
+    for g in [*w.grad.tolist(), b.grad.item()]:
+        assert f"grad {g:.4f}" in last
+    assert f"data {loss.item():.4f}" in last
 
 
 def test_model_json_loads_and_predicts_exactly_what_the_trained_model_predicts(moons):

@@ -143,3 +143,38 @@ def test_a_value_graph_without_a_model_puts_each_leaf_just_before_its_first_use(
     times = sorted((where[k][0], k) for k, op in ops(nodes).items() if op == "*")
     assert where[name["x"]][0] == where[name["w"]][0] < times[0][0]  # both read by w * x
     assert times[0][0] < where[name["b"]][0] < where[plus][0]  # b: after w * x, just before the +
+
+
+@pytest.mark.parametrize("cluster", [False, True], ids=["no boxes", "boxes"])
+@pytest.mark.parametrize("rankdir", ["TB", "BT"])
+def test_top_to_bottom_reads_down_layer_by_layer_with_neurons_and_parameters_left_to_right(rankdir, cluster):
+    # The same MLP(3, [4, 4, 1]) turned: rows instead of columns (BT: from the bottom up), and what LR stacks
+    # from top to bottom, TB and BT put from left to right: x.0 x.1 x.2, neurons.0 ... neurons.3, w.0 ... b.
+    model = nn.MLP(3, [4, 4, 1], activation="tanh", seed=0)
+    root = model([0.5, -1.0, 2.0])
+    root.backward()
+    graph = draw_dot(root, rankdir, model=model, cluster=cluster)
+    nodes, _, boxes = parse(graph.source)
+    for k in records(nodes):  # a turned record is {name|{data|grad}}: read it as the LR one, name|{data|grad}
+        nodes[k] = {**nodes[k], "label": nodes[k]["label"][1:-1]}
+    where, width, _ = positions(graph)
+    x = {k: where[k][0] for k in where}
+    down = {k: -where[k][1] if rankdir == "TB" else where[k][1] for k in where}  # grows in reading order
+    inputs = sorted((k for k in nodes if re.fullmatch(r"x\d+", k)), key=lambda k: int(k[1:]))
+    assert [x[k] for k in inputs] == sorted(x[k] for k in inputs)
+    before = inputs
+    for layer in layer_nodes(model, graph, nodes, boxes):
+        assert max(down[k] for k in before) < min(down[k] for k in layer["params"])  # the next row
+        assert max(down[k] for k in layer["params"]) < min(down[k] for k in layer["dot"])
+        assert max(down[k] for k in layer["dot"]) < min(down[k] for k in layer["out"])
+        per_neuron = len(layer["params"]) // len(layer["dot"])
+        for j in range(len(layer["dot"])):
+            params = layer["params"][j * per_neuron:(j + 1) * per_neuron]  # w.0 ... w.n, b
+            assert [x[k] for k in params] == sorted(x[k] for k in params), [nodes[k]["label"] for k in params]
+        dots = sorted(layer["dot"], key=lambda k: int(k[2:]))  # neuron j's sum is made before neuron j + 1's
+        assert [x[k] for k in dots] == sorted(x[k] for k in dots)
+        before = layer["out"]
+    spans = [(min(x[k] for k in layer["params"]), max(x[k] for k in layer["params"]))
+             for layer in layer_nodes(model, graph, nodes, boxes)]  # fmt: skip
+    for (low0, high0), (low1, high1) in zip(spans, spans[1:]):
+        assert min(high0, high1) - max(low0, low1) >= 0.5 * min(high0 - low0, high1 - low1), spans  # no stairs

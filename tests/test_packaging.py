@@ -27,7 +27,7 @@ else:  # pragma: no cover
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn")
 RUNTIME_DEPENDENCIES = {"graphviz", "tqdm"}
-DEMO_FILES = ("graph.svg", "decision_boundary.png", "loss_curve.png", "model.json")
+DEMO_FILES = ("graph.svg", "backward.html", "decision_boundary.png", "loss_curve.png", "model.json")
 # One worker builds the distributions once for every test here (make test runs pytest with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("packaging")
 
@@ -244,13 +244,13 @@ def test_the_demo_needs_matplotlib_and_runs_after_installing_the_demo_extra(inst
                    check=False)  # fmt: skip
     assert bare.returncode == 1, bare.stdout + bare.stderr
     assert "matplotlib" in bare.stderr and "pip install" in bare.stderr
-    # The demo extra brings matplotlib; then the command writes its four files into --out, and nothing else
+    # The demo extra brings matplotlib; then the command writes its five files into --out, and nothing else
     # lands in the folder it ran from.
     in_venv(installed, installed["bin"] / "python", "-m", "pip", "install", "--quiet", f"{installed['wheel']}[demo]")
     before = set(installed["home"].iterdir())
     done = in_venv(installed, installed["bin"] / "chaingrad", "--epochs", "3", "--out", out, "--no-progress")
     printed = done.stdout.rstrip().splitlines()[-len(DEMO_FILES):]
-    for name, line in zip(DEMO_FILES, printed):
+    for name, line in zip(DEMO_FILES, printed, strict=True):
         assert line.split() == [name, str(out / name)]
         assert (out / name).stat().st_size > 0
     assert set(installed["home"].iterdir()) == before

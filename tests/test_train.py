@@ -542,3 +542,97 @@ def test_numpy_labels_sizes_and_seeds_train_exactly_like_python_ones():
     c = MLP(2, [4, 1], seed=23)
     hc = fit(c, X, [np.float32(t) for t in y], loss="mse", epochs=2, progress=False)
     assert len(hc) == 2
+
+
+# ---------------------------------------------------------------------------------------------------------
+# micrograd's labels -1/+1 for the hinge loss, and the default loss
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_hinge_with_labels_minus_one_and_one_trains_as_pytorch_does_and_scores_in_that_convention():
+    X, y01 = nn.make_moons(30, noise=0.1, seed=24)
+    y = [2 * t - 1 for t in y01]  # micrograd's demo labels
+    model = MLP(2, [6, 1], seed=24)
+    layers = torch_layers(model)
+    params = [t for pair in layers for t in pair]
+    history = fit(model, X, y, loss="hinge", optimizer=optim.SGD(model.parameters(), lr=0.3), epochs=3,
+                  progress=False)  # fmt: skip
+
+    t_sgd = torch.optim.SGD(params, lr=0.3)
+    signs = torch.tensor(y, dtype=torch.float64)
+    t_loss, t_acc = [], []
+    for _ in range(3):
+        scores = torch_forward(layers, X).squeeze(1)
+        loss = torch.clamp(1 - signs * scores, min=0).mean()  # relu(1 - y·s), y = ±1
+        t_acc.append((torch.where(scores > 0, 1, -1) == torch.tensor(y)).double().mean().item())
+        t_sgd.zero_grad()
+        loss.backward()
+        t_sgd.step()
+        t_loss.append(loss.item())
+    assert flat(model) == pytest.approx(torch_flat(layers), abs=1e-12)
+    assert history.train_loss == pytest.approx(t_loss, abs=1e-12)
+    assert history.train_accuracy == pytest.approx(t_acc, abs=1e-12)
+    with torch.no_grad():
+        final = torch_forward(layers, X).squeeze(1)
+    assert predict(model, X, negative=-1) == torch.where(final > 0, 1, -1).tolist()
+    assert accuracy(model, X, y) == pytest.approx((torch.where(final > 0, 1, -1) == torch.tensor(y)).double()
+                                                  .mean().item(), abs=1e-12)  # fmt: skip
+    assert accuracy(model, X, y) == accuracy(model, X, y01)  # the same sides, named two ways
+
+
+def test_hinge_labels_minus_one_and_zero_name_the_same_side_so_training_is_identical():
+    X, y01 = nn.make_xor(20, seed=25)
+    a, b = MLP(2, [4, 1], seed=25), MLP(2, [4, 1], seed=25)
+    ha = fit(a, X, y01, loss="hinge", epochs=3, batch_size=7, seed=2, validation=(X, y01), progress=False)
+    y = [-1 if t == 0 else 1 for t in y01]
+    hb = fit(b, X, y, loss="hinge", epochs=3, batch_size=7, seed=2, validation=(X, y), progress=False)
+    assert flat(a) == flat(b) and ha.as_dict() == hb.as_dict()
+    c = MLP(2, [4, 1], seed=25)
+    hc = fit(c, X, y, loss="hinge", epochs=3, batch_size=7, seed=2, validation=(X, y), progress=False, compile=True)
+    assert flat(c) == pytest.approx(flat(b), abs=1e-12) and hc.train_accuracy == hb.train_accuracy
+
+
+def test_one_output_scores_in_the_labels_convention_by_hand():
+    scores = [2.0, -0.5, 0.0, 0.3]  # sides: +, -, - (0 is not above the threshold), +
+    assert predict(Table(scores), range(4), negative=-1) == [1, -1, -1, 1]
+    assert accuracy(Table(scores), range(4), [1, -1, -1, 1]) == 1.0
+    assert accuracy(Table(scores), range(4), [1, 1, -1, -1]) == 0.5  # hits on samples 0 and 2
+    assert accuracy(Table(scores), range(4), [1, 1, 1, 1]) == 0.5  # no -1 at all: read as 0/1 labels
+    with pytest.raises(ValueError, match=r"negative must be 0 \(labels 0/1\) or -1"):
+        predict(Table(scores), range(4), negative=2)
+
+
+@pytest.mark.parametrize(("y", "match"), [
+    ([1, 0, 1, -1], r"all 0 or 1, or all -1 or \+1, not both: y\[1\] is 0 and y\[3\] is -1"),
+    ([-1, 1, 0, 1], r"not both: y\[2\] is 0 and y\[0\] is -1"),
+    ([1, -1, 2, 1], r"needs targets that are 0 or 1, or -1 and \+1 .*y\[2\] is 2"),
+    ([1, -1, 0.5, 1], r"y\[2\] is 0.5"),
+])  # fmt: skip
+def test_hinge_labels_that_mix_the_two_conventions_are_an_error_naming_the_entries(y, match):
+    model = MLP(2, [3, 1], seed=26)
+    before = flat(model)
+    with pytest.raises(ValueError, match=match):
+        fit(model, XOR_X, y, loss="hinge", progress=False)
+    with pytest.raises(ValueError, match=match.replace("y\\[", "y_val\\[")):
+        fit(model, XOR_X, [0, 1, 1, 0], loss="hinge", validation=(XOR_X, y), progress=False)
+    assert flat(model) == before
+
+
+def test_the_default_loss_of_a_one_output_model_is_bce_with_logits_as_pytorch_computes_it():
+    X, y = nn.make_moons(20, noise=0.1, seed=27)
+    model = MLP(2, [5, 1], seed=27)
+    logits = torch_forward(torch_layers(model), X).squeeze(1)
+    history = fit(model, X, y, epochs=2, progress=False)  # was "classes are 0 to 0" with cross_entropy
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor(y, dtype=torch.float64))
+    assert history.train_loss[0] == pytest.approx(expected.item(), abs=1e-12)
+
+
+@pytest.mark.parametrize(("nouts", "named"), [([4, 1], "bce_with_logits"), ([4, 3], "cross_entropy")])
+def test_the_default_loss_is_picked_by_the_number_of_outputs_and_trains_as_that_loss_named(nouts, named):
+    # dropout on: the forward pass that reads the output size is in eval mode, so it draws no mask
+    X, y = nn.make_blobs(24, centers=2 if nouts[-1] == 1 else 3, seed=28)
+    by_default, by_name = MLP(2, nouts, dropout=0.3, seed=28), MLP(2, nouts, dropout=0.3, seed=28)
+    hd = fit(by_default, X, y, epochs=3, batch_size=8, seed=3, validation=(X, y), progress=False)
+    hn = fit(by_name, X, y, loss=named, epochs=3, batch_size=8, seed=3, validation=(X, y), progress=False)
+    assert flat(by_default) == flat(by_name) and hd.as_dict() == hn.as_dict()
+    assert all(m.training for m in by_default.modules())
