@@ -180,6 +180,42 @@ def _flat(x: Sequence[Any], out: list[float]) -> list[float]:
     return out
 
 
+def _size(shape: Any) -> int:
+    """How many numbers a sample of this shape holds."""
+    return 1 if shape is None else builtins.sum(_size(s) for s in shape)
+
+
+def _column(arg: Sequence[Any], shape: Any) -> list[Any]:
+    """One argument's samples as the program's loop unpacks them: a float each, or a tuple of floats each."""
+    if shape is None:
+        try:
+            return list(map(float, arg))
+        except TypeError:
+            pass  # a list where sample 0 has a number: said below
+    else:
+        flat = all(s is None for s in shape)  # a row of numbers, the usual sample: converted in one pass in C
+        rows = [tuple(map(float, row)) if flat else tuple(_flat(row, [])) for row in arg]
+        n = _size(shape)
+        for i, row in enumerate(rows):
+            if len(row) != n:
+                raise ValueError(f"sample {i} has {len(row)} numbers but sample 0 has {n}: a per-sample "
+                                 "compiled function takes samples of one shape")  # fmt: skip
+        return rows
+    i = next(i for i, e in enumerate(arg) if isinstance(e, (list, tuple)))
+    raise ValueError(f"sample {i} is a list but sample 0 is a number: a per-sample compiled function takes "
+                     "samples of one shape")  # fmt: skip
+
+
+def _target(names: list[str], shapes: Sequence[Any]) -> str:
+    """The loop's target for one sample: a name for a number argument, a parenthesized group for a list."""
+    parts, k = [], 0
+    for shape in shapes:
+        n = _size(shape)
+        group, k = names[k:k + n], k + n
+        parts.append(group[0] if shape is None else f"({_tuple(group)})" if group else "[]")
+    return _tuple(parts)
+
+
 def _trace(fn: Callable[..., Any], shapes: Sequence[Any]) -> tuple[list[Value], Any]:
     """Run fn once on input Values of these shapes, refusing any look at a number (mode.refuse_while_tracing)."""
     inputs: list[Value] = []
@@ -482,9 +518,10 @@ class Program:
         self.code, self.run, self.params, self.n_outputs = code, run, params, n_outputs
 
 
-def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool, n_aux: int = 0) -> Program:
+def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[Any] | None, n_aux: int = 0) -> Program:
     """kind "grad": run() returns (Σ outputs[0] over the samples, the parameters' gradients[, the other outputs of
-    each sample when n_aux]); "forward": every output of each sample."""
+    each sample when n_aux]); "forward": every output of each sample. shapes: one sample's arguments' shapes
+    for a loop over the samples (per_sample), None for one call on the whole of its arguments."""
     name, layout = writer.name, writer.layout()
     packed = {v.entries: v for v in writer.vectors.values() if v.packed}
     lines = [f"def {kind}(params, batch, seed):"]
@@ -495,8 +532,11 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool,
         lines.append(f"    {' = '.join(scalars)} = 0.0")
     lines += ["    " + line for line in writer.before_loop() if kind == "grad" or not line.startswith("g_")]
     lines += (["    total = 0.0"] if kind == "grad" else []) + (["    outputs = []"] if kind != "grad" or n_aux else [])
-    unpack = _tuple([name[v] for v in writer.inputs]) if writer.inputs else "_"
-    lines.append(f"    for {unpack} in batch:" if per_sample else f"    {unpack} = batch")
+    names = [name[v] for v in writer.inputs]
+    if shapes is not None:
+        lines.append(f"    for {_target(names, shapes)} in batch:")
+    else:
+        lines.append(f"    {_tuple(names) if names else '_'} = batch")
     body = writer.forward()
     results = [name.get(o) or repr(o._data) for o in outputs]
     if kind == "grad":
@@ -504,7 +544,7 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], per_sample: bool,
         body += writer.backward(outputs[0], "seed")
     else:
         body.append(f"outputs.append(({', '.join(results)},))")
-    lines += [("        " if per_sample else "    ") + line for line in body]
+    lines += [("        " if shapes is not None else "    ") + line for line in body]
     grads = _tuple([packed[p].g_name if p in packed else writer.grad[p] for p in layout]) if layout else ""
     returned = f"total, ({grads})" + (", outputs" if n_aux else "") if kind == "grad" else "outputs"
     lines.append(f"    return {returned}")
@@ -561,7 +601,7 @@ class Compiled:
                 raise TypeError("a compiled function with gradients must return one Value (a loss)")
             n_aux = len(outputs) - 1 if kind == "grad" else 0
             writer = _Writer(outputs, inputs, self.names)
-            self._programs[key] = _program(kind, writer, outputs, self.per_sample, n_aux)
+            self._programs[key] = _program(kind, writer, outputs, shapes if self.per_sample else None, n_aux)
         return self._programs[key]
 
     def _batch(self, args: tuple) -> tuple[tuple, list]:
@@ -569,15 +609,10 @@ class Compiled:
             return tuple(_shape(a) for a in args), _flat(args, [])
         if not args or any(len(a) != len(args[0]) for a in args):
             raise ValueError("a per-sample compiled function takes one list of samples per argument, all of one length")
-        samples = list(zip(*args))
-        if not samples:
+        if not len(args[0]):
             raise ValueError("the batch is empty: there is no sample to compute")
-        batch = [_flat(s, []) for s in samples]
-        for i, numbers in enumerate(batch):
-            if len(numbers) != len(batch[0]):
-                raise ValueError(f"sample {i} has {len(numbers)} numbers but sample 0 has {len(batch[0])}: a "
-                                 "per-sample compiled function takes samples of one shape")  # fmt: skip
-        return tuple(_shape(a) for a in samples[0]), batch
+        shapes = tuple(_shape(a[0]) for a in args)
+        return shapes, list(zip(*[_column(a, shape) for a, shape in zip(args, shapes)]))
 
     def __call__(self, *args: Any) -> Any:
         """The loss (the reduction of the per-sample values, plus the penalty); adds its gradient into every
@@ -601,7 +636,7 @@ class Compiled:
     def _penalty(self) -> float:
         if self._penalty_program is None:
             _, out = _trace(self.penalty, ())  # type: ignore[arg-type]
-            self._penalty_program = _program("grad", _Writer([out], [], self.names), [out], False)
+            self._penalty_program = _program("grad", _Writer([out], [], self.names), [out], None)
         program = self._penalty_program
         total, grads = program.run(_numbers(program.params), [], 1.0)
         _add_grads(program.params, grads)
