@@ -189,7 +189,7 @@ def _evaluate_outputs(model: Module, X: Sequence[Any]) -> list[Any]:
         _restore(modes)
 
 
-COMPILE_FROM = 256  # samples: from here on a compiled forward repays its tracing (the demo's MLP: ~20 ms)
+COMPILE_FROM = 1024  # samples: from about here a compiled forward repays its tracing (benchmarks/wide_step.py)
 
 
 def outputs(model: Module, X: Sequence[Any], compile: bool | None = None) -> list[Any]:

@@ -58,8 +58,8 @@ class Branchy(nn.Module):
 
 def test_a_model_that_branches_on_a_number_runs_eagerly_by_default_and_is_refused_when_compile_is_asked() -> None:
     model = Branchy()
-    X = [[1.0], [-1.0]] * 200  # enough samples for the default to try compiling
-    assert nn.outputs(model, X) == [1.0, -1.5] * 200
+    X = [[1.0], [-1.0]] * 600  # enough samples (nn.train.COMPILE_FROM) for the default to try compiling
+    assert nn.outputs(model, X) == [1.0, -1.5] * 600
     with pytest.raises(autograd.TracingError, match="compared a Value"):
         nn.outputs(model, X, compile=True)
 
