@@ -326,7 +326,6 @@ class _Writer:
         self.packed_in = {p: v for v in vectors.values() if v.packed for p in v.entries}  # parameter -> its vector
         return vectors, sides
 
-
     def _vector_name(self, vector: _Vector) -> str:
         first = vector.entries[0]
         if vector.packed:  # a neuron's weights and bias: l0_n3_wb for layers.0.neurons.3
