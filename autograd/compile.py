@@ -374,13 +374,13 @@ class _Writer:
         return all(type(e) is float or (e in self.name and e._fn is None and e not in self.given)
                    for e in vector.entries)  # fmt: skip
 
-    def before_loop(self) -> list[str]:
+    def before_loop(self, grads: bool) -> list[str]:
         """The tuples of parameters the wide dots read (the packed ones arrive as tuples), and their gradients."""
         lines = []
         for v in self.vectors.values():
             if not v.packed and self._static(v):
                 lines.append(f"{v.name} = ({_tuple([self._code(e) for e in v.entries])})")
-            if v.packed:
+            if v.packed and grads:
                 lines.append(f"{v.g_name} = [0.0] * {len(v.entries)}")
         return lines
 
@@ -529,7 +529,7 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[
     scalars = [writer.grad[p] for p in layout if p not in packed]
     if kind == "grad" and scalars:
         lines.append(f"    {' = '.join(scalars)} = 0.0")
-    lines += ["    " + line for line in writer.before_loop() if kind == "grad" or not line.startswith("g_")]
+    lines += ["    " + line for line in writer.before_loop(grads=kind == "grad")]
     lines += (["    total = 0.0"] if kind == "grad" else []) + (["    outputs = []"] if kind != "grad" or n_aux else [])
     names = [name[v] for v in writer.inputs]
     if shapes is not None:
