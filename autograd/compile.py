@@ -187,23 +187,24 @@ def _size(shape: Any) -> int:
 
 def _column(arg: Sequence[Any], shape: Any) -> list[Any]:
     """One argument's samples as the program's loop unpacks them: a float each, or a tuple of floats each."""
-    if shape is None:
-        try:
+    try:
+        if shape is None:
             return list(map(float, arg))
-        except TypeError:
-            pass  # a list where sample 0 has a number: said below
-    else:
         flat = all(s is None for s in shape)  # a row of numbers, the usual sample: converted in one pass in C
         rows = [tuple(map(float, row)) if flat else tuple(_flat(row, [])) for row in arg]
-        n = _size(shape)
-        for i, row in enumerate(rows):
-            if len(row) != n:
-                raise ValueError(f"sample {i} has {len(row)} numbers but sample 0 has {n}: a per-sample "
-                                 "compiled function takes samples of one shape")  # fmt: skip
-        return rows
-    i = next(i for i, e in enumerate(arg) if isinstance(e, (list, tuple)))
-    raise ValueError(f"sample {i} is a list but sample 0 is a number: a per-sample compiled function takes "
-                     "samples of one shape")  # fmt: skip
+    except TypeError:
+        for i, e in enumerate(arg):
+            if isinstance(e, (list, tuple)) != (shape is not None):
+                kinds = ("a list", "a number") if shape is None else ("a number", "a list")
+                raise ValueError(f"sample {i} is {kinds[0]} but sample 0 is {kinds[1]}: a per-sample compiled "
+                                 "function takes samples of one shape") from None  # fmt: skip
+        raise  # not a number at all (None, an object): float()'s own message says what it got
+    n = _size(shape)
+    for i, row in enumerate(rows):
+        if len(row) != n:
+            raise ValueError(f"sample {i} has {len(row)} numbers but sample 0 has {n}: a per-sample "
+                             "compiled function takes samples of one shape")  # fmt: skip
+    return rows
 
 
 def _target(names: list[str], shapes: Sequence[Any]) -> str:
@@ -246,13 +247,15 @@ class _Vector:
     grad is "none" (no entry needs a gradient: inputs and constants), "vector" (every entry that needs one is
     used by dots over this same tuple and nothing else: one list of gradients, added to with map) or "scalar"
     (each entry's gradient is its own variable, one line per entry). A vector of parameters only, with a vector
-    gradient, reaches the program as one tuple (`packed`): a layer's rows never become 100,000 names.
+    gradient, reaches the program as one tuple (`packed`): a layer's rows never become 100,000 names. Any other
+    vector of parameters and constants only is `static`: built once, before the loop over the samples.
     """
 
-    __slots__ = ("entries", "name", "g_name", "grad", "packed", "users")
+    __slots__ = ("entries", "name", "g_name", "grad", "packed", "static", "users")
 
     def __init__(self, entries: tuple) -> None:
-        self.entries, self.name, self.g_name, self.grad, self.packed, self.users = entries, "", "", "none", False, 0
+        self.entries, self.name, self.g_name, self.grad, self.users = entries, "", "", "none", 0
+        self.packed = self.static = False
 
 
 class _Writer:
@@ -265,7 +268,7 @@ class _Writer:
         leaves += [r for r in roots if r._fn is None]
         rank = {v: i for i, v in enumerate(names)}  # the caller's order (named_parameters'), then the graph's
         self.params = sorted((p for p in dict.fromkeys(leaves) if p not in given), key=lambda p: rank.get(p, len(rank)))
-        self.inputs, self.given = inputs, set(inputs)
+        self.inputs, self.given = inputs, given
         self.taken = {"div", "pow", "abs", "inf", "nan", "isfinite", "params", "batch", "seed", "total", "outputs",
                       "sample", "parts", "sum", "map", "mul", "add", "repeat", "list", *_FUNCTIONS}  # fmt: skip
         self.name: dict[Value, str] = {}
@@ -323,12 +326,14 @@ class _Writer:
                 kind = every_param or all(e._fn is not None for e in graded)
                 vector.grad = "vector" if alone and kind else "scalar"
             vector.packed = vector.grad == "vector" and every_param
+            vector.static = not vector.packed and all(
+                type(e) is float or (e._fn is None and e not in given) for e in vector.entries)
         self.packed_in = {p: v for v in vectors.values() if v.packed for p in v.entries}  # parameter -> its vector
         return vectors, sides
 
     def _vector_name(self, vector: _Vector) -> str:
         first = vector.entries[0]
-        if vector.packed:  # a neuron's weights and bias: l0_n3_wb for layers.0.neurons.3
+        if vector.packed:  # a neuron's weights and bias: l0_n3_row for layers.0.neurons.3
             return identifier(_short(self.module[first]) + "_row", "row") if self.module.get(first) else "row"
         return "xs" if all(type(e) is float or e in self.given for e in vector.entries) else "hs"
 
@@ -369,16 +374,11 @@ class _Writer:
             self.calls[name] = getattr(fn, which)
         return self._call_names[fn, which]
 
-    def _static(self, vector: _Vector) -> bool:
-        """True for a tuple of parameters and constants only: built once, before the loop over the samples."""
-        return all(type(e) is float or (e in self.name and e._fn is None and e not in self.given)
-                   for e in vector.entries)  # fmt: skip
-
     def before_loop(self, grads: bool) -> list[str]:
         """The tuples of parameters the wide dots read (the packed ones arrive as tuples), and their gradients."""
         lines = []
         for v in self.vectors.values():
-            if not v.packed and self._static(v):
+            if v.static:
                 lines.append(f"{v.name} = ({_tuple([self._code(e) for e in v.entries])})")
             if v.packed and grads:
                 lines.append(f"{v.g_name} = [0.0] * {len(v.entries)}")
@@ -389,8 +389,8 @@ class _Writer:
         for node in self.order:
             if node in self.sides:
                 for v in self.sides[node]:
-                    if not v.packed and not self._static(v) and id(v) not in built:
-                        built.add(id(v))
+                    if not v.packed and not v.static and v not in built:  # one sample's tuple, built once
+                        built.add(v)
                         lines.append(f"{v.name} = ({_tuple([self._code(e) for e in v.entries])})")
                 a, b = self.sides[node]
                 lines.append(f"{self.name[node]} = sum(map(mul, {a.name}, {b.name})){self._comment(node)}")
@@ -521,12 +521,11 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[
     """kind "grad": run() returns (Σ outputs[0] over the samples, the parameters' gradients[, the other outputs of
     each sample when n_aux]); "forward": every output of each sample. shapes: one sample's arguments' shapes
     for a loop over the samples (per_sample), None for one call on the whole of its arguments."""
-    name, layout = writer.name, writer.layout()
-    packed = {v.entries: v for v in writer.vectors.values() if v.packed}
+    name, layout, vectors = writer.name, writer.layout(), writer.vectors  # a tuple in the layout: a packed vector
     lines = [f"def {kind}(params, batch, seed):"]
     if layout:
-        lines.append(f"    {_tuple([packed[p].name if p in packed else name[p] for p in layout])} = params")
-    scalars = [writer.grad[p] for p in layout if p not in packed]
+        lines.append(f"    {_tuple([vectors[p].name if type(p) is tuple else name[p] for p in layout])} = params")
+    scalars = [writer.grad[p] for p in layout if type(p) is not tuple]
     if kind == "grad" and scalars:
         lines.append(f"    {' = '.join(scalars)} = 0.0")
     lines += ["    " + line for line in writer.before_loop(grads=kind == "grad")]
@@ -544,7 +543,7 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[
     else:
         body.append(f"outputs.append(({', '.join(results)},))")
     lines += [("        " if shapes is not None else "    ") + line for line in body]
-    grads = _tuple([packed[p].g_name if p in packed else writer.grad[p] for p in layout]) if layout else ""
+    grads = _tuple([vectors[p].g_name if type(p) is tuple else writer.grad[p] for p in layout]) if layout else ""
     returned = f"total, ({grads})" + (", outputs" if n_aux else "") if kind == "grad" else "outputs"
     lines.append(f"    return {returned}")
     code = "\n".join(lines) + "\n"

@@ -202,6 +202,19 @@ def test_compile_refuses_bad_arguments_with_clear_errors() -> None:
         autograd.compile(lambda x: x * 2.0)("a")
 
 
+def test_a_per_sample_batch_whose_samples_differ_in_shape_is_refused_naming_the_sample() -> None:
+    w = Value(0.5)
+    step = autograd.compile(lambda xs, t: autograd.sum([w * x for x in xs]) - t, per_sample=True)
+    with pytest.raises(ValueError, match="sample 1 has 3 numbers but sample 0 has 2"):
+        step([[1.0, 2.0], [1.0, 2.0, 3.0]], [0.0, 0.0])
+    with pytest.raises(ValueError, match="sample 1 is a number but sample 0 is a list"):
+        step([[1.0, 2.0], 3.0], [0.0, 0.0])
+    with pytest.raises(ValueError, match="sample 2 is a list but sample 0 is a number"):
+        step([[1.0, 2.0]] * 3, [0.0, 1.0, [2.0]])
+    with pytest.raises(TypeError, match="NoneType"):  # not a number at all: float() says what it got
+        step([[1.0, 2.0]] * 2, [0.0, None])
+
+
 def test_a_program_is_much_smaller_work_than_the_graph_it_replaces_but_the_same_numbers() -> None:
     # The demo network at a small size: compiled and eager steps agree over several SGD updates.
     rng = random.Random(0)
