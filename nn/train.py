@@ -18,7 +18,8 @@ import importlib.util
 import numbers
 import os
 import reprlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,15 +179,21 @@ def _outputs(model: Module, X: Sequence[Any]) -> list[Any]:
     return [model(x) for x in X]
 
 
-def _evaluate_outputs(model: Module, X: Sequence[Any]) -> list[Any]:
-    """model(x) for every x, in eval mode (dropout off) and without building a graph; modes restored."""
+@contextmanager
+def _evaluating(model: Module) -> Iterator[None]:
+    """Eval mode (dropout off) inside the block; every sub-module's own mode put back after it."""
     modes = _modes(model)
     model.eval()
     try:
-        with autograd.no_grad():
-            return _outputs(model, X)
+        yield
     finally:
         _restore(modes)
+
+
+def _evaluate_outputs(model: Module, X: Sequence[Any]) -> list[Any]:
+    """model(x) for every x, in eval mode (dropout off) and without building a graph; modes restored."""
+    with _evaluating(model), autograd.no_grad():
+        return _outputs(model, X)
 
 
 COMPILE_FROM = 1024  # samples: from about here a compiled forward repays its tracing (benchmarks/wide_step.py)
@@ -216,16 +223,15 @@ def outputs(model: Module, X: Sequence[Any], compile: bool | None = None) -> lis
 
 
 def _compiled_outputs(model: Module, X: Sequence[Any]) -> list[Any]:
-    modes = _modes(model)
-    model.eval()
-    try:
-        with autograd.no_grad():
-            one = isinstance(model(X[0]), Value) if len(X) else True  # one Value, or a list of them
+    if not len(X):
+        return []
+    (first,) = _evaluate_outputs(model, [X[0]])  # one Value, or a list of them
+    with _evaluating(model):  # traced in eval mode: the program is the model's evaluation
         program = autograd.compile(lambda x: model(x), per_sample=True, parameters=model.named_parameters())
-        rows = program.forward(list(X)) if len(X) else []
-    finally:
-        _restore(modes)
-    return rows if one else [row if isinstance(row, list) else [row] for row in rows]
+        rows = program.forward(list(X))
+    if isinstance(first, Value):
+        return rows
+    return [row if isinstance(row, list) else [row] for row in rows]  # a list of one output stays a list
 
 
 def predict(model: Module, X: Sequence[Any], threshold: float = 0.0, negative: int = 0,
