@@ -72,6 +72,18 @@ def edge_attrs(source: str) -> list[tuple[str, str, dict[str, str]]]:
             if not re.fullmatch(r"e\d+_\d+", head) and attrs.get("style") != "invis"]
 
 
+def notebook_one() -> Value:
+    """L = tanh(w·x + b)·x with every node labelled, x used twice (notebook 1)."""
+    x, w, b = Value(0.5, "x"), Value(-1.5, "w"), Value(1.0, "b")
+    m = w * x
+    z = m + b
+    h = z.tanh()
+    L = h * x
+    for node, name in [(m, "m"), (z, "z"), (h, "h"), (L, "L")]:
+        node.label = name
+    return L
+
+
 def neuron_graph() -> tuple[Value, dict[str, Value]]:
     """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b), every Value labelled, after backward()."""
     v = {name: Value(d, name) for name, d in

@@ -8,7 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from dot_text import drawing_order
+from dot_text import drawing_order, notebook_one
 
 import autograd
 import nn
@@ -16,18 +16,6 @@ from autograd import Value, animate_backward
 from autograd.engine import backpropagate, topological_order
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def notebook_one() -> Value:
-    """L = tanh(w·x + b)·x with every node labelled, x used twice (notebook 1)."""
-    x, w, b = Value(0.5, "x"), Value(-1.5, "w"), Value(1.0, "b")
-    m = w * x
-    z = m + b
-    h = z.tanh()
-    L = h * x
-    for node, name in [(m, "m"), (z, "z"), (h, "h"), (L, "L")]:
-        node.label = name
-    return L
 
 
 def relu_network() -> tuple[Value, nn.MLP]:

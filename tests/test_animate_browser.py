@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dot_text import drawing_order
-from test_animate import notebook_one
+from dot_text import drawing_order, notebook_one
 
 from autograd import animate_backward
 

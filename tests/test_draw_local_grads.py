@@ -7,7 +7,7 @@ import math
 import re
 
 import pytest
-from dot_text import StandInMLP, drawing_order, edge_attrs, neuron_graph, parse, records
+from dot_text import StandInMLP, drawing_order, edge_attrs, neuron_graph, notebook_one, parse, records
 
 import autograd
 import nn
@@ -65,13 +65,10 @@ def test_micrograds_neuron_every_label_and_every_grad_checks_out():
 
 
 def test_notebook_one_expression_shows_the_local_derivatives_of_its_table():
-    x, w, b = Value(0.5, "x"), Value(-1.5, "w"), Value(1.0, "b")
-    m = w * x
-    z = m + b
-    h = z.tanh()
-    L = h * x
-    for node, name in [(m, "m"), (z, "z"), (h, "h"), (L, "L")]:
-        node.label = name
+    L = notebook_one()  # L = h·x, h = tanh(z), z = m + b, m = w·x
+    h, x = L.parents
+    m, _ = h.parents[0].parents
+    w, _ = m.parents
     L.backward()
     assert check_picture(L) == 7
     source = draw_dot(L, local_grads=True).source
