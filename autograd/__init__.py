@@ -12,10 +12,10 @@ Examples:
 from importlib.metadata import version as _version
 
 from autograd.check import GradcheckError, gradcheck
-from autograd.compile import Compiled, compile
+from autograd.compile import Compiled, TracingError, compile
 from autograd.draw import BackwardAnimation, animate_backward, draw_dot
 from autograd.functional import dot, is_batch, linear, log_softmax, logsumexp, mean, softmax, sum
-from autograd.mode import TracingError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.value import Function, Value, grad
 
 __version__ = _version("chaingrad")

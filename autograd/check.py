@@ -22,26 +22,21 @@ def gradcheck(
 ) -> bool:
     """Check d fn/dx_i ≈ (fn(x_i + eps) - fn(x_i - eps)) / 2eps for each input, to atol + rtol·|numeric|.
 
-    Returns True, or raises GradcheckError naming the worst input and both numbers (False instead when
-    `raise_exception=False`). `fn` takes the inputs as separate arguments and returns one Value.
-    """
+    fn takes the inputs as separate arguments and returns one Value. Returns True, or raises GradcheckError
+    naming the worst input and both numbers (returns False instead with raise_exception=False)."""
     for name, tolerance in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         if not _is_number(tolerance) or not tolerance >= 0 or tolerance == float("inf"):
             raise ValueError(f"gradcheck() {name} must be a finite number >= 0, got {tolerance!r}")
     if eps == 0:
         raise ValueError("gradcheck() eps must be > 0: central differences divide by 2·eps")
-    points = []
+    inputs = list(inputs)
     for i, x in enumerate(inputs):
-        if isinstance(x, Value):
-            points.append((x.data, x.label))
-        elif _is_number(x):
-            points.append((float(x), ""))
-        else:
+        if not isinstance(x, Value) and not _is_number(x):
             raise TypeError(f"gradcheck() inputs must be Values or numbers; input {i} is {type(x).__name__}")
-    if not points:
+    if not inputs:
         raise ValueError("gradcheck() needs at least one input")
 
-    leaves = [Value(data, label) for data, label in points]
+    leaves = [Value(x.data, x.label) if isinstance(x, Value) else Value(x) for x in inputs]
     out = fn(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck() needs fn to return a Value, got {type(out).__name__}")
@@ -49,8 +44,7 @@ def gradcheck(
 
     def at(i: int, shift: float) -> float:
         with no_grad():
-            args = [Value(data + (shift if j == i else 0.0)) for j, (data, _) in enumerate(points)]
-            return fn(*args).data
+            return fn(*[Value(x.data + (shift if j == i else 0.0)) for j, x in enumerate(leaves)]).data
 
     worst = None  # (excess over the tolerance, input index, analytic, numeric)
     for i, a in enumerate(analytic):
@@ -63,9 +57,9 @@ def gradcheck(
     if not raise_exception:
         return False
     _, i, a, numeric = worst
-    label = f" ({points[i][1]!r})" if points[i][1] else ""
+    label = f" ({leaves[i].label!r})" if leaves[i].label else ""
     raise GradcheckError(
-        f"gradcheck failed for input {i}{label} at {points[i][0]!r}: backward gives {a!r}, central "
+        f"gradcheck failed for input {i}{label} at {leaves[i].data!r}: backward gives {a!r}, central "
         f"differences give {numeric!r} (allowed difference atol + rtol·|numeric| = "
         f"{atol + rtol * abs(numeric):.3g})"
     )

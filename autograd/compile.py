@@ -20,14 +20,32 @@ import keyword
 import math
 import operator
 import re
+import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from autograd import floats
 from autograd.engine import topological_order
 from autograd.functional import Dot
 from autograd.mode import _mode, enable_grad
 from autograd.value import Function, Value
+
+
+class TracingError(TypeError):
+    """A function being compiled looked at a number (a comparison, float(), .data): the compiled program,
+    which repeats the traced operations, could not follow the branch that number chose."""
+
+
+def _refuse(what: str) -> NoReturn:
+    """Raise TracingError naming the user's line: what `_trace` has Values call while it traces."""
+    frames = [f for f in traceback.extract_stack() if "/autograd/" not in f.filename.replace("\\", "/")]
+    where = f" ({frames[-1].filename}, line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+    raise TracingError(
+        f"autograd.compile: the function {what} while it was traced{where}. The compiled program repeats the "
+        "traced operations, so it cannot follow a branch chosen by a number: write it with ops (relu, abs, "
+        "max as a Function) or run it eagerly"
+    )
+
 
 # How tightly each kind of expression binds, as in Python's grammar: a looser operand gets parentheses.
 ATOM, UNARY, PRODUCT, SUM, COMPARISON, CONDITION = 6, 5, 4, 3, 2, 1
@@ -218,15 +236,15 @@ def _target(names: list[str], shapes: Sequence[Any]) -> str:
 
 
 def _trace(fn: Callable[..., Any], shapes: Sequence[Any]) -> tuple[list[Value], Any]:
-    """Run fn once on input Values of these shapes, refusing any look at a number (mode.refuse_while_tracing)."""
+    """Run fn once on input Values of these shapes, refusing any look at a number (see _refuse)."""
     inputs: list[Value] = []
     args = [_inputs(s, f"arg{i}", inputs) for i, s in enumerate(shapes)]
-    previous, _mode.tracing = _mode.tracing, True
+    previous, _mode.refuse = _mode.refuse, _refuse
     try:
         with enable_grad():
             out = fn(*args)
     finally:
-        _mode.tracing = previous
+        _mode.refuse = previous
     return inputs, out
 
 

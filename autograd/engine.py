@@ -1,13 +1,12 @@
 """Backpropagation: walk the graph from the output back to the leaves, applying the chain rule at each node.
 
-First put the nodes in topological order (every node after the nodes it was made from), by a depth-first
-search with an explicit stack: no recursion, so a chain of a million operations is fine. Then walk that order
-backwards, from the output down: by the time a node is reached, every node that used it has already handed
-its share of the gradient down, so its gradient is complete and can be passed on to its own arguments.
+First put the nodes in topological order (each after the nodes it was made from), by a depth-first search
+with an explicit stack: no recursion, so a chain of a million operations is fine. Then walk it backwards from
+the output: when a node is reached, every node that used it has handed down its share of the gradient, so its
+gradient is complete, and it passes its own shares on to its arguments.
 
-A node here is anything with `_fn` (its Function, None for a leaf), `_args` (its arguments: nodes, and floats
-for constants), `_saved` (their numbers when it was made) and `_data` (its number): a Value, though this file
-needs nothing else from it.
+A node is a Value, but all this file reads of it is `_fn` (its Function, None for a leaf), `_args` (its
+arguments: nodes, and floats for constants), `_saved` (their numbers when it was made) and `_data`.
 """
 
 from __future__ import annotations
@@ -25,12 +24,9 @@ def is_cut(node: Any) -> bool:
 
 
 def topological_order(roots: Sequence[Any], cut: bool = True) -> list[Any]:
-    """The interior nodes under the roots (roots included), each after every node it was made from.
-
-    Leaves (inputs and parameters) are left out: they only receive gradients, and a network is mostly
-    leaves. So is everything reached only through a cut (see is_cut), where no gradient can get through,
-    unless cut=False (the compiler needs the whole graph: a relu off now may be on for the next input).
-    """
+    """The interior nodes under the roots (roots included), each after every node it was made from. Leaves
+    only receive gradients, so they are left out; so is all that is reached only through a cut (no gradient
+    gets through), unless cut=False (the compiler's case: a relu off now may be on for the next input)."""
     order: list[Any] = []
     visited: set[Any] = set()
     stack = [(root, False) for root in roots if root._fn is not None]
@@ -49,11 +45,8 @@ def topological_order(roots: Sequence[Any], cut: bool = True) -> list[Any]:
 
 
 def backpropagate(roots: Sequence[Any], seeds: Sequence[Any], create_graph: bool) -> dict[Any, Any]:
-    """{node: Σ_k seeds[k] · ∂roots[k]/∂node} for every node the walk reaches, by the chain rule.
-
-    With create_graph the gradients are computed with Values (and so have graphs of their own); otherwise
-    with floats. Nothing is written into any node: grad() uses this as it is.
-    """
+    """{node: Σ_k seeds[k] · ∂roots[k]/∂node} for every node the walk reaches, by the chain rule, computed on
+    Values with create_graph (gradients with graphs of their own), else on floats. No node is written to."""
     grads: dict[Any, Any] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = grads[root] + seed if root in grads else seed
@@ -70,9 +63,8 @@ def backpropagate(roots: Sequence[Any], seeds: Sequence[Any], create_graph: bool
 
 
 def backpropagate_into_grad(roots: Sequence[Any], seeds: Sequence[float]) -> None:
-    """The same pass on floats, adding straight into each node's `.grad` (what backward() does): interior
-    nodes start from 0, leaves add to what they had. A dict lookup per contribution instead of this cost the
-    demo step 18M of 166M instructions."""
+    """The same pass on floats, into each node's `.grad` (backward()): interior nodes from 0, leaves adding to
+    what they had. The dict of `backpropagate` cost the demo step 18M more instructions (of 166M)."""
     order = topological_order(roots)
     for node in order:
         node.grad = 0.0
@@ -92,20 +84,15 @@ def _contributions(node: Any, g: Any, create_graph: bool, anomaly: bool) -> Sequ
     if is_cut(node) or (type(g) is float and g == 0.0 and fn.skip_zero and math.isfinite(node._data)):
         return ()
     contributions = fn.backward(g, node, *node._args) if create_graph else fn.backward(g, node._data, *node._saved)
-    if anomaly:
-        _check_gradients(node, g, contributions)
-    return contributions
-
-
-def _check_gradients(node: Any, g: Any, contributions: Sequence[Any]) -> None:
-    for i, (arg, c) in enumerate(zip(node._args, contributions)):
+    for i, (arg, c) in enumerate(zip(node._args, contributions)) if anomaly else ():  # detect_anomaly's check
         number = c if type(c) is float else c._data
         if type(arg) is not float and not math.isfinite(number):
             inputs = ", ".join(repr(a if type(a) is float else a._data) for a in node._args)
             raise FloatingPointError(
-                f"detect_anomaly: the backward step of {node._fn.name!r} (inputs {inputs}, output {node._data!r}, "
+                f"detect_anomaly: the backward step of {fn.name!r} (inputs {inputs}, output {node._data!r}, "
                 f"incoming gradient {float(g)!r}) gave {number} for input {i}"
             )
+    return contributions
 
 
 def reachable(roots: Sequence[Any]) -> set[Any]:

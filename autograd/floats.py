@@ -1,9 +1,8 @@
 """The functions the op table is written with: float math with PyTorch's float64 edges, which never raises.
 
-`1/0 = inf`, `log(0) = -inf`, `log(-1) = nan`, `exp(1000) = inf`, where Python's `math` raises instead.
-Each also takes a `Value` (and then calls the Value's own method, so that the graph is recorded) or one of
-the compiler's symbols (which write the call out as source code): that is what lets one derivative rule
-run on floats, on Values and on symbols alike.
+`1/0 = inf`, `log(0) = -inf`, `log(-1) = nan`, `exp(1000) = inf`, where Python's `math` raises instead. Each
+also takes a Value (calling its method, which records the graph) or a compiler symbol (which writes the call as
+source code): so one derivative rule runs on floats, on Values and on symbols alike.
 """
 
 from __future__ import annotations
@@ -15,62 +14,50 @@ inf, nan = math.inf, math.nan
 
 
 def _is_float(x: Any) -> bool:
+    """A plain number, which each function below computes; anything else calls its method of the same name."""
     return type(x) is float or type(x) is int
 
 
 def exp(x: Any) -> Any:
     """e^x; overflow gives inf."""
-    if not _is_float(x):
-        return x.exp()
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return inf
+    return _inf_on_overflow(math.exp, x) if _is_float(x) else x.exp()
 
 
 def expm1(x: Any) -> Any:
     """e^x - 1, exact for tiny x; overflow gives inf."""
-    if not _is_float(x):
-        return x.expm1()
+    return _inf_on_overflow(math.expm1, x) if _is_float(x) else x.expm1()
+
+
+def _inf_on_overflow(f: Any, x: float) -> float:
     try:
-        return math.expm1(x)
+        return f(x)
     except OverflowError:
         return inf
 
 
 def log(x: Any) -> Any:
     """ln x; log(0) = -inf, log(negative) = nan."""
-    if not _is_float(x):
-        return x.log()
-    return math.log(x) if x > 0 else (-inf if x == 0 else nan)
+    return (math.log(x) if x > 0 else -inf if x == 0 else nan) if _is_float(x) else x.log()
 
 
 def log1p(x: Any) -> Any:
     """ln(1 + x), exact for tiny x; log1p(-1) = -inf, below -1 nan."""
-    if not _is_float(x):
-        return x.log1p()
-    return math.log1p(x) if x > -1 else (-inf if x == -1 else nan)
+    return (math.log1p(x) if x > -1 else -inf if x == -1 else nan) if _is_float(x) else x.log1p()
 
 
 def sqrt(x: Any) -> Any:
-    """√x; sqrt(negative) = nan."""
-    if not _is_float(x):
-        return x.sqrt()
-    return math.sqrt(x) if x >= 0 else nan  # nan >= 0 is False: nan stays nan
+    """√x; sqrt(negative) = nan (and nan >= 0 is False: nan stays nan)."""
+    return (math.sqrt(x) if x >= 0 else nan) if _is_float(x) else x.sqrt()
 
 
 def sin(x: Any) -> Any:
     """sin x; sin(±inf) = nan."""
-    if not _is_float(x):
-        return x.sin()
-    return math.sin(x) if math.isfinite(x) else nan
+    return (math.sin(x) if math.isfinite(x) else nan) if _is_float(x) else x.sin()
 
 
 def cos(x: Any) -> Any:
     """cos x; cos(±inf) = nan."""
-    if not _is_float(x):
-        return x.cos()
-    return math.cos(x) if math.isfinite(x) else nan
+    return (math.cos(x) if math.isfinite(x) else nan) if _is_float(x) else x.cos()
 
 
 def tanh(x: Any) -> Any:
@@ -117,6 +104,4 @@ def where(condition: Any, a: Any, b: Any) -> Any:
 
 def equal(a: Any, b: float) -> Any:
     """a == b on the numbers (a Value's own == compares identity, as nodes must)."""
-    if _is_float(a):
-        return a == b
-    return a.equal(b) if hasattr(a, "equal") else a.data == b  # a compiler symbol writes `a == b`
+    return a == b if _is_float(a) else a.equal(b) if hasattr(a, "equal") else a.data == b  # a symbol: `a == b`

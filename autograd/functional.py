@@ -1,7 +1,6 @@
-"""Functions of many values, each computed as ONE node whose arguments are all of its inputs.
+"""Functions of many values, each ONE node whose arguments are all of its inputs (plain numbers: constants).
 
-One node instead of a chain of binary ones: `sum` of n values is one node, not n - 1 additions, so the graph
-stays small, the picture readable, and backward fast. Plain numbers in the inputs are constants.
+`sum` of n values is one node, not n - 1 additions: the graph stays small, its picture readable, backward fast.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd.floats import exp, log
-from autograd.value import Function, Number, Value, _arguments, _node
+from autograd.value import Function, Number, Value, _arguments, _node, _op
 
 
 def total(xs: Sequence[Any]) -> Any:
@@ -23,37 +22,21 @@ def total(xs: Sequence[Any]) -> Any:
     return builtins.sum(xs[1:], xs[0]) if xs else 0.0
 
 
-class Sum(Function):
-    skip_zero = True
-    forward = staticmethod(lambda *xs: total(xs))
-    backward = staticmethod(lambda g, out, *xs: (g,) * len(xs))  # ∂/∂x_i = 1
-
-
-class Mean(Function):
-    skip_zero = True
-    forward = staticmethod(lambda *xs: total(xs) / len(xs) if xs else math.nan)  # the mean of nothing is nan
-    backward = staticmethod(lambda g, out, *xs: (g / len(xs),) * len(xs) if xs else ())  # ∂/∂x_i = 1/n
-
-
-class Dot(Function):
-    """Σ x_i·w_i over the first half of the arguments (the x_i) and the second (the w_i)."""
-
-    skip_zero = True
-
-    @staticmethod
-    def forward(*args: Any) -> Any:
-        n = len(args) // 2
-        return total(list(map(operator.mul, args[:n], args[n:])))
-
-    @staticmethod
-    def backward(g: Any, out: Any, *args: Any) -> list:
-        n = len(args) // 2
-        return [g * w for w in args[n:]] + [g * x for x in args[:n]]  # ∂/∂x_i = w_i, ∂/∂w_i = x_i
+# fmt: off
+Sum = _op("Sum", "Σ x_i;  ∂/∂x_i = 1", skip_zero=True,
+          forward=lambda *xs: total(xs), backward=lambda g, out, *xs: (g,) * len(xs))
+Mean = _op("Mean", "(1/n) Σ x_i, nan for no x as in PyTorch;  ∂/∂x_i = 1/n", skip_zero=True,
+           forward=lambda *xs: total(xs) / len(xs) if xs else math.nan,
+           backward=lambda g, out, *xs: (g / len(xs),) * len(xs) if xs else ())
+Dot = _op("Dot", "Σ x_i·w_i over the arguments' first half (the x_i) and second half (the w_i);  "
+                 "∂/∂x_i = w_i, ∂/∂w_i = x_i", skip_zero=True,
+          forward=lambda *a: total(list(map(operator.mul, a[:len(a) // 2], a[len(a) // 2:]))),
+          backward=lambda g, out, *a: [g * w for w in a[len(a) // 2:]] + [g * x for x in a[:len(a) // 2]])
+# fmt: on
 
 
 def _largest(xs: Sequence[Any]) -> float:
-    """max x as a plain number: the shift that keeps e^(x - m) from overflowing. Its own derivative cancels
-    out of every formula it is used in, so it is a constant even when the x are Values."""
+    """m = max x as a plain number, the shift in e^(x - m) that cannot overflow (its derivative cancels out)."""
     return float(max(xs, key=float)) if xs else 0.0
 
 
@@ -76,27 +59,18 @@ class LogSumExp(Function):
         m = m if math.isfinite(m) else 0.0
         return m + log(math.fsum(exp(x - m) for x in xs))
 
-    @staticmethod
-    def backward(g: Any, out: Any, *xs: Any) -> list:
-        return [g * exp(x - out) for x in xs]  # e^(x_i - out) = softmax_i, PyTorch's formula
+    backward = staticmethod(lambda g, out, *xs: [g * exp(x - out) for x in xs])  # e^(x_i - out) = softmax_i
 
 
-class Softmax(Function):
-    """Output i of softmax(x): s_i = e^x_i / Σ_j e^x_j;  ∂s_i/∂x_j = s_i·(δ_ij - s_j). Arguments (i, *xs)."""
-
-    skip_zero = True
-    forward = staticmethod(lambda i, *xs: _softmax(xs)[int(i)])
-
-    @staticmethod
-    def backward(g: Any, out: Any, i: float, *xs: Any) -> list:
-        return [0.0] + [g * out * ((1.0 if j == i else 0.0) - s) for j, s in enumerate(_softmax(xs))]
+Softmax = _op("Softmax", "Output i of softmax(x): s_i = e^x_i / Σ_j e^x_j;  ∂s_i/∂x_j = s_i·(δ_ij - s_j). "
+              "Arguments (i, *xs)", skip_zero=True, forward=lambda i, *xs: _softmax(xs)[int(i)],
+              backward=lambda g, out, i, *xs: [0.0] + [g * out * ((1.0 if j == i else 0.0) - s)
+                                                      for j, s in enumerate(_softmax(xs))])  # fmt: skip
 
 
 class LogSoftmax(Function):
     """Output i of log_softmax(x): (x_i - m) - ln Σ_j e^(x_j - m);  ∂/∂x_j = δ_ij - s_j. Arguments (i, *xs).
-
-    Both written with the shifted x - m, never with ln Σ e^x itself, which absorbs small terms when |x| is huge.
-    """
+    Written with x - m, never with ln Σ e^x, whose rounding swallows small differences when |x| is huge."""
 
     name, skip_zero = "log_softmax", True
 
@@ -105,9 +79,8 @@ class LogSoftmax(Function):
         m = _largest(xs)
         return (xs[int(i)] - m) - log(math.fsum(exp(x - m) for x in xs))
 
-    @staticmethod
-    def backward(g: Any, out: Any, i: float, *xs: Any) -> list:
-        return [0.0] + [g * ((1.0 if j == i else 0.0) - s) for j, s in enumerate(_softmax(xs))]
+    backward = staticmethod(lambda g, out, i, *xs: [0.0] + [g * ((1.0 if j == i else 0.0) - s)
+                                                         for j, s in enumerate(_softmax(xs))])
 
 
 def _entries(values: Iterable[Value | Number], name: str, values_only: bool = False) -> list[Value | Number]:
@@ -131,11 +104,8 @@ def mean(values: Iterable[Value | Number]) -> Value:
 
 
 def dot(xs: Sequence[Value | Number], ws: Sequence[Value | Number]) -> Value:
-    """Σ x_i·w_i;  d/dx_i = w_i, d/dw_i = x_i. Either side may hold plain numbers (constants).
-
-    A neuron's weighted sum plus bias is one `dot`: dot(w + [b], x + [1.0]), the bias being a weight on a
-    constant input of 1. The parents are the Value entries of xs, then those of ws.
-    """
+    """Σ x_i·w_i;  d/dx_i = w_i, d/dw_i = x_i. Either side may hold plain numbers (constants); the parents are
+    the Values of xs, then of ws. A neuron is one dot: dot(w + [b], x + [1.0]), b a weight on an input of 1."""
     left, right = _entries(xs, "dot"), _entries(ws, "dot")
     if len(left) != len(right):
         raise ValueError(f"dot() needs two lists of the same length, got {len(left)} and {len(right)}")
@@ -154,12 +124,9 @@ def is_batch(x: object) -> bool:
 def linear(x: Sequence[Value | Number] | Sequence[Sequence[Value | Number]],
            weight: Sequence[Sequence[Value | Number]],
            bias: Sequence[Value | Number] | None = None) -> list[Value] | list[list[Value]]:  # fmt: skip
-    """y_j = Σ_i w_ji·x_i + b_j for each row w_j of `weight`: a whole layer's weighted sums.
-
-    Output j is `dot(weight[j] + [bias[j]], x + [1.0])`, one node (the name and layout are PyTorch's
-    F.linear). `x` is one input, or a batch (a list of inputs, like F.linear's 2-D input): then one list of
-    outputs per input.
-    """
+    """y_j = Σ_i w_ji·x_i + b_j for each row w_j of `weight` (PyTorch's F.linear): a layer's weighted sums, y_j
+    the one node dot(weight[j] + [bias[j]], x + [1.0]). x is one input, or a batch (a list of them, as F.linear's
+    2-D input), which gives one list of outputs per input."""
     try:
         rows = [list(row) for row in weight]
         biases = None if bias is None else list(bias)
@@ -180,9 +147,8 @@ def linear(x: Sequence[Value | Number] | Sequence[Sequence[Value | Number]],
 
 
 def _linear_one(x: Sequence[Value | Number], rows: list[tuple[tuple, list[float]]], extra: int) -> list[Value]:
-    """[Dot.apply(*row, *x, 1.0) for each row], with each row's numbers read once per call and the input's once
-    for all rows: a layer's weights are most of what a network's forward pass reads (micrograd's demo network:
-    a step took 165M instructions this way, 238M when every node read all of its own numbers)."""
+    """[Dot.apply(*row, *x, 1.0) for each row], each row's numbers read once per call, the input's once for all
+    rows: weights are most of what a forward pass reads (the demo step: 165M instructions, 238M without)."""
     xs, x_numbers = _arguments("linear", tuple(_entries(x, "linear") + [1.0] * extra))
     if rows and len(rows[0][0]) != len(xs):
         n, m = len(rows[0][0]) - extra, len(xs) - extra

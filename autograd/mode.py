@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import threading
-import traceback
+from collections.abc import Callable
 from contextlib import ContextDecorator
+from typing import NoReturn
 
 
 class _Mode(threading.local):
-    """The switches of the current thread, (grad_enabled, anomaly); a new thread starts from these defaults.
-
-    Both live in one tuple because every new node reads them, and a thread-local read costs about a sixth of
-    making the node: one read instead of two.
-    """
+    """This thread's switches (grad_enabled, anomaly), from these defaults in a new thread: one tuple, as every
+    new node reads both, and a thread-local read costs about a sixth of making the node."""
 
     switches: tuple[bool, bool] = (True, False)
-    tracing: bool = False  # autograd.compile is tracing a function in this thread
-
-
-class TracingError(TypeError):
-    """A function being compiled looked at a number (a comparison, float(), .data): the compiled program,
-    which repeats the traced operations, could not follow the branch that number chose."""
-
-
-def refuse_while_tracing(what: str) -> None:
-    """Raise TracingError naming the user's line when this thread is tracing a function for autograd.compile."""
-    if not _mode.tracing:
-        return
-    frames = [f for f in traceback.extract_stack() if "/autograd/" not in f.filename.replace("\\", "/")]
-    where = f" ({frames[-1].filename}, line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
-    raise TracingError(
-        f"autograd.compile: the function {what} while it was traced{where}. The compiled program repeats the "
-        "traced operations, so it cannot follow a branch chosen by a number: write it with ops (relu, abs, "
-        "max as a Function) or run it eagerly"
-    )
+    # While autograd.compile traces a function in this thread: its refusal, called with what the function did
+    # when it looked at a number (the program it writes could not follow a branch chosen by that number).
+    refuse: Callable[[str], NoReturn] | None = None
 
 
 _mode = _Mode()
@@ -67,16 +49,13 @@ class _Switch(ContextDecorator):
         _mode.switches = (value, anomaly) if self._position == 0 else (grad_enabled, value)
 
     def _recreate_cm(self) -> _Switch:
-        # A decorated function may run in several threads at once, or call itself: give each call its
-        # own instance, so that each remembers its own previous state.
+        # A decorated function may run in threads at once, or recurse: each call its own previous state.
         return type(self)()
 
 
 class no_grad(_Switch):
-    """Operations inside record no inputs: results are leaves, nothing to backpropagate.
-
-    Use as `with no_grad():` or as a decorator `@no_grad()`. Thread-local, like `torch.no_grad`.
-    """
+    """Operations inside record no inputs (results are leaves): `with no_grad():` or `@no_grad()`, per thread,
+    like `torch.no_grad`."""
 
     _position, _value = 0, False
 
@@ -88,9 +67,7 @@ class enable_grad(_Switch):
 
 
 class detect_anomaly(_Switch):
-    """Raise FloatingPointError at the first operation whose result or gradient is not finite.
-
-    Slower: every new node and every backward step is checked. Use as `with detect_anomaly():`.
-    """
+    """Raise FloatingPointError at the first operation whose result or gradient is not finite (slower: every
+    node and backward step is checked). Use as `with detect_anomaly():`."""
 
     _position, _value = 1, True

@@ -1,10 +1,9 @@
 """Values and the operations that make them: the op API and the op table first, then the Value node.
 
-An operation is a `Function`: its forward (the result, from the inputs' numbers) and its backward (each
-input's share of the incoming gradient g: g · ∂out/∂input, one step of the chain rule), side by side. Both
-are written once, in plain arithmetic and the functions of autograd.floats, so that the same rule runs on
-floats (an ordinary backward pass), on Values (`create_graph=True`: a gradient with a graph of its own, for
-derivatives of any order) and on the compiler's symbols (autograd.compile writes it out as Python source).
+An operation is a `Function`: its forward (the result, from the inputs' numbers) and its backward (each input's
+share g · ∂out/∂input of the incoming gradient g: one step of the chain rule), side by side, written once in
+plain arithmetic and autograd.floats. So one rule runs on floats (a backward pass), on Values (create_graph=True:
+gradients with graphs, for any order) and on the compiler's symbols (autograd.compile writes it as source).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Any, ClassVar
 
 from autograd.engine import backpropagate, backpropagate_into_grad, reachable
 from autograd.floats import cos, div, equal, exp, expm1, log, log1p, pow, sigmoid, sin, sqrt, tanh, where
-from autograd.mode import _mode, enable_grad, refuse_while_tracing
+from autograd.mode import _mode, enable_grad
 
 Number = int | float
 
@@ -53,10 +52,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Value | Number) -> Value:
         """The node out = forward(args), which remembers its function and arguments for backward."""
-        try:  # the fast path of _arguments, written out: one call more made leaky_relu and elu slower
-            numbers = [a if type(a) is float else a._data for a in args]  # type: ignore[union-attr]
-        except AttributeError:
-            args, numbers = _arguments(cls.name, args)
+        args, numbers = _arguments(cls.name, args)
         out = cls.forward(*numbers)
         if type(out) is not float:  # a user's forward may return an int, or something that is not a number
             out = _constant(out, f"{cls.__name__}.forward() result")
@@ -71,13 +67,11 @@ def _arguments(name: str, args: tuple) -> tuple[tuple, list[float]]:
         for a in args:
             if not isinstance(a, Value) and not _is_number(a):
                 raise TypeError(f"{name}() takes Values or numbers, got {type(a).__name__}: {a!r}") from None
-        args = tuple(a if isinstance(a, Value) else float(a) for a in args)
-        return args, [a if type(a) is float else a._data for a in args]
+        return _arguments(name, tuple(a if isinstance(a, Value) else float(a) for a in args))
 
 
 def _node(fn: type[Function], args: tuple, numbers: Sequence[float], data: float) -> Value:
-    """data = fn.forward(*numbers), the numbers of args: a new node that remembers fn, its arguments and their
-    numbers (a leaf under no_grad). Every op ends here."""
+    """The node of data = fn.forward(*numbers), which keeps fn, args and numbers (a leaf under no_grad)."""
     out = _new(Value)  # not Value(data): data is a float already, and __init__'s checks cost as much as the rest
     out._data, out.grad, out.label = data, 0.0, ""
     grad_enabled, anomaly = _mode.switches  # this thread's switches (one read: a thread-local read is slow)
@@ -96,15 +90,15 @@ def _is_number(x: object) -> bool:
     return type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool))
 
 
-# --------------------------------------------------------------------------------------------------------
-# The op table: each op's forward, then g · ∂out/∂arg for each of its arguments (one step of the chain rule).
-# --------------------------------------------------------------------------------------------------------
+# ---- The op table: each op's forward, then g · ∂out/∂arg for each of its arguments (one chain-rule step) ----
 
 
-def _op(class_name: str, doc: str, forward: Any, backward: Any, name: str = "", skip_zero: bool = False) -> Any:
-    """The Function subclass with these two rules: what each entry of the table below makes."""
-    rules = {"forward": staticmethod(forward), "backward": staticmethod(backward), "skip_zero": skip_zero}
-    return type(class_name, (Function,), {**rules, "__doc__": doc, "name": name or class_name.lower()})
+def _op(class_name: str, doc: str, forward: Any, backward: Any, name: str = "", skip_zero: bool = False,
+        stops_at_zero: bool = False) -> Any:  # fmt: skip
+    """The Function subclass with these two rules (and flags, see Function): what each entry below makes."""
+    rules = {"forward": staticmethod(forward), "backward": staticmethod(backward), "__doc__": doc}
+    flags = {"name": name or class_name.lower(), "skip_zero": skip_zero, "stops_at_zero": stops_at_zero}
+    return type(class_name, (Function,), {**rules, **flags})
 
 
 # fmt: off
@@ -122,10 +116,14 @@ ScalarDiv = _op("ScalarDiv", "c / x for a plain number c, as c · (1/x) like PyT
 PowScalar = _op("PowScalar", "x ** c for a plain number c;  ∂/∂x = c·x^(c-1), exactly 0 when c = 0", name="**",
           forward=lambda x, c: pow_scalar(x, c),
           backward=lambda g, out, x, c: (0.0 if c == 0 else g * (c * pow_scalar(x, c - 1.0)), 0.0))
+Pow = _op("Pow", "a ** b;  ∂/∂a = b·a^(b-1) (0 when b = 0),  ∂/∂b = out·ln a (0 when a = 0 and b >= 0), as PyTorch",
+          name="**", forward=pow,
+          backward=lambda g, out, a, b: (g * where(equal(b, 0.0), 0.0, b * pow(a, b - 1.0)),
+                                         g * where(equal(a, 0.0), where(b >= 0.0, 0.0, out * log(a)), out * log(a))))
 Neg = _op("Neg", "-x;  ∂/∂x = -1", skip_zero=True,
           forward=lambda x: -x, backward=lambda g, out, x: (-g,))
-Abs = _op("Abs", "|x|;  ∂/∂x = sign(x), 0 at 0 as in PyTorch", skip_zero=True,
-          forward=lambda x: abs(x), backward=lambda g, out, x: (g * sign(x),))
+Abs = _op("Abs", "|x|;  ∂/∂x = sign(x): 1, -1, or 0 at 0 (and at nan) as in PyTorch", skip_zero=True,
+          forward=lambda x: abs(x), backward=lambda g, out, x: (g * where(x > 0.0, 1.0, where(x < 0.0, -1.0, 0.0)),))
 Exp = _op("Exp", "e^x;  ∂/∂x = e^x = out", skip_zero=True,
           forward=exp, backward=lambda g, out, x: (g * out,))
 Log = _op("Log", "ln x;  ∂/∂x = 1/x. log(0) = -inf, log(negative) = nan",
@@ -145,6 +143,9 @@ Sigmoid = _op("Sigmoid", "σ(x) = 1/(1 + e^-x), stable for large |x|;  ∂/∂x 
 Softplus = _op("Softplus", "ln(1 + e^x), x itself above 20 as in PyTorch;  ∂/∂x = σ(x)", skip_zero=True,
           forward=lambda x: where(x > 20.0, x, log1p(exp(x))),
           backward=lambda g, out, x: (where(x > 20.0, g, g * sigmoid(x)),))
+ReLU = _op("ReLU", "max(0, x), relu(-0.0) = -0.0 and relu(nan) = nan as in PyTorch;  ∂/∂x = 0 where x <= 0, else 1",
+           skip_zero=True, stops_at_zero=True,
+           forward=lambda x: where(x < 0.0, 0.0, x), backward=lambda g, out, x: (where(x <= 0.0, 0.0, g),))
 LeakyReLU = _op("LeakyReLU", "x if x > 0 else slope·x;  ∂/∂x = 1 if x > 0 else slope",
           name="leaky_relu", skip_zero=True,
           forward=lambda x, slope: where(x > 0.0, x, x * slope),
@@ -155,40 +156,12 @@ ELU = _op("ELU", "x if x > 0 else α(e^x - 1);  ∂/∂x = 1 if x > 0 else α·e
 # fmt: on
 
 
-def sign(x: Any) -> Any:
-    """1 for x > 0, -1 for x < 0, 0 at 0 (and at nan, as PyTorch's abs backward gives)."""
-    return where(x > 0.0, 1.0, where(x < 0.0, -1.0, 0.0))
-
-
 def pow_scalar(x: Any, c: float) -> Any:
     """x ** c with PyTorch's shortcuts for a plain-number exponent: c = 0.5 is sqrt, c = -0.5 is 1/sqrt."""
     return sqrt(x) if c == 0.5 else div(1.0, sqrt(x)) if c == -0.5 else pow(x, c)
 
 
-class Pow(Function):
-    """a ** b;  ∂/∂a = b·a^(b-1) (0 when b = 0),  ∂/∂b = a^b·ln a (0 when a = 0 and b >= 0), PyTorch's rules."""
-
-    name = "**"
-    forward = staticmethod(pow)
-
-    @staticmethod
-    def backward(g: Any, out: Any, a: Any, b: Any) -> tuple:
-        d_base = where(equal(b, 0.0), 0.0, b * pow(a, b - 1.0))
-        d_exponent = where(equal(a, 0.0), where(b >= 0.0, 0.0, out * log(a)), out * log(a))
-        return g * d_base, g * d_exponent
-
-
-class ReLU(Function):
-    """max(0, x) (relu(-0.0) = -0.0 and relu(nan) = nan, as in PyTorch);  ∂/∂x = 1 where x > 0 (or nan), else 0."""
-
-    skip_zero = stops_at_zero = True
-    forward = staticmethod(lambda x: where(x < 0.0, 0.0, x))
-    backward = staticmethod(lambda g, out, x: (where(x <= 0.0, 0.0, g),))
-
-
-# --------------------------------------------------------------------------------------------------------
-# The Value node
-# --------------------------------------------------------------------------------------------------------
+# ---- The Value node -------------------------------------------------------------------------------------
 
 
 def _operator(fn: type[Function], reflected: bool = False) -> Callable[[Value, Value | Number], Value]:
@@ -198,9 +171,20 @@ def _operator(fn: type[Function], reflected: bool = False) -> Callable[[Value, V
     return lambda self, other: _binary(fn, self, other)
 
 
+def _method(fn: type[Function]) -> Callable[[Value], Value]:
+    """The Value method `x.name()` (or `-x`, `abs(x)`) that applies the one-argument op fn to x, with fn's docstring."""
+
+    def method(self: Value) -> Value:
+        return _unary(fn, self)
+
+    method.__name__, method.__qualname__, method.__doc__ = fn.name, f"Value.{fn.name}", fn.__doc__
+    return method
+
+
 def _comparison(compare: Callable[[float, float], bool]) -> Callable[[Value, Value | Number], bool]:
     def method(self: Value, other: Value | Number) -> bool:
-        refuse_while_tracing("compared a Value")
+        if _mode.refuse:  # autograd.compile is tracing: its program could not follow a branch chosen here
+            _mode.refuse("compared a Value")
         if not isinstance(other, Value) and not _is_number(other):
             raise TypeError(f"cannot compare Value with {type(other).__name__}")
         return compare(self._data, float(other))
@@ -211,9 +195,8 @@ def _comparison(compare: Callable[[float, float], bool]) -> Callable[[Value, Val
 class Value:
     """A scalar in a computation graph.
 
-    `data` is the number, `grad` is d(output)/d(this value) after `backward()`, `op` names the operation
-    that produced it ('' for a leaf: an input or a parameter), and `parents` are its inputs, in argument
-    order. Plain numbers mixed in (`x * 2`) are constants, not nodes.
+    `data` is the number, `grad` is d(output)/d(this value) after `backward()`, `op` the operation that made it
+    ('' for a leaf: an input or a parameter), `parents` its inputs. Numbers mixed in (`x * 2`) are constants.
     """
 
     # Slots, not a __dict__: a node is small, and holds no reference back to itself (no closure), so a
@@ -233,17 +216,13 @@ class Value:
     @property
     def data(self) -> float:
         """The number this node holds (always a float)."""
-        if _mode.tracing:  # (tested here, not in the call: an optimizer reads .data of every weight every step)
-            refuse_while_tracing("read a Value's .data")
+        if _mode.refuse:  # autograd.compile is tracing: the number it read would be frozen into the program
+            _mode.refuse("read a Value's .data")
         return self._data
 
     @data.setter
     def data(self, x: Number) -> None:
-        if type(x) is not float:
-            if not _is_number(x):
-                raise TypeError(f"Value data must be an int or a float, got {type(x).__name__}: {x!r}")
-            x = float(x)
-        self._data = x
+        self._data = x if type(x) is float else _constant(x, "Value data")
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -263,7 +242,8 @@ class Value:
         return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
-        refuse_while_tracing("called float() on a Value")
+        if _mode.refuse:
+            _mode.refuse("called float() on a Value")
         return self._data
 
     def __format__(self, spec: str) -> str:
@@ -285,78 +265,35 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         return _binary(Pow if isinstance(other, Value) else PowScalar, self, other)
 
-    def __neg__(self) -> Value:
-        return _unary(Neg, self)
+    __neg__, __abs__ = _method(Neg), _method(Abs)
 
-    def __abs__(self) -> Value:
-        return _unary(Abs, self)
-
-    # --- functions: each applies its op from the table ---
-    def exp(self) -> Value:
-        """e^x;  d/dx = e^x."""
-        return _unary(Exp, self)
-
-    def log(self) -> Value:
-        """ln x;  d/dx = 1/x.  log(0) = -inf, log(negative) = nan."""
-        return _unary(Log, self)
-
-    def log1p(self) -> Value:
-        """ln(1 + x), exact for tiny x;  d/dx = 1/(1 + x)."""
-        return _unary(Log1p, self)
-
-    def sqrt(self) -> Value:
-        """√x;  d/dx = 1/(2√x)."""
-        return _unary(Sqrt, self)
-
-    def sin(self) -> Value:
-        """sin x;  d/dx = cos x."""
-        return _unary(Sin, self)
-
-    def cos(self) -> Value:
-        """cos x;  d/dx = -sin x."""
-        return _unary(Cos, self)
-
-    def tanh(self) -> Value:
-        """tanh x;  d/dx = 1 - tanh² x."""
-        return _unary(Tanh, self)
-
-    def sigmoid(self) -> Value:
-        """σ(x) = 1/(1 + e^-x), stable for large |x|;  d/dx = σ(x)(1 - σ(x))."""
-        return _unary(Sigmoid, self)
-
-    def relu(self) -> Value:
-        """max(0, x);  d/dx = 1 if x > 0 else 0."""
-        return _unary(ReLU, self)
-
-    def softplus(self) -> Value:
-        """ln(1 + e^x), x itself above 20 as in PyTorch;  d/dx = σ(x)."""
-        return _unary(Softplus, self)
+    # --- functions: each applies its op from the table above, and its docstring is the op's ---
+    exp, log, log1p, sqrt = _method(Exp), _method(Log), _method(Log1p), _method(Sqrt)
+    sin, cos, tanh, sigmoid = _method(Sin), _method(Cos), _method(Tanh), _method(Sigmoid)
+    relu, softplus = _method(ReLU), _method(Softplus)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope."""
-        return LeakyReLU.apply(self, _constant(negative_slope, "negative_slope"))
+        return _binary(LeakyReLU, self, _constant(negative_slope, "negative_slope"))
 
     def elu(self, alpha: float = 1.0) -> Value:
         """x if x > 0 else α(e^x - 1);  d/dx = 1 if x > 0 else α·e^x."""
-        return ELU.apply(self, _constant(alpha, "alpha"))
+        return _binary(ELU, self, _constant(alpha, "alpha"))
 
     # --- graph ---
     def backward(self, grad: Value | Number = 1.0, create_graph: bool = False) -> None:
         """Fill `.grad` of every value this one depends on with d(self)/d(value), by the chain rule.
 
-        Leaves accumulate (+=) across calls, like PyTorch; interior nodes show the latest pass only (those
-        reached only through a relu that was off, whose gradient is 0, are not visited and keep theirs).
-        With `create_graph=True` the gradients are Values with graphs of their own (higher order).
+        Leaves accumulate (+=) across calls, like PyTorch; interior nodes show the latest pass (but those behind
+        a relu that was off are not visited). create_graph=True: the gradients are Values with graphs too.
         """
         seed = _seed(grad, "grad", create_graph)
         if not create_graph:
             return backpropagate_into_grad([self], [seed])
-        with enable_grad():
+        with enable_grad():  # an interior node shows this pass; a leaf adds it to what it had (or replaces a 0)
             for node, g in backpropagate([self], [seed], create_graph).items():
-                if node._fn is None:  # a leaf: add this pass to what it had
-                    node.grad = g if type(node.grad) is float and node.grad == 0.0 else node.grad + g
-                else:
-                    node.grad = g
+                old = node.grad
+                node.grad = g if node._fn is not None or (type(old) is float and old == 0.0) else old + g
 
     def detach(self) -> Value:
         """A new leaf with the same number and label, cut off from this value's graph."""
@@ -365,13 +302,13 @@ class Value:
 
 def _constant(x: object, name: str) -> float:
     if not _is_number(x):
-        raise TypeError(f"{name} must be an int or a float, got {type(x).__name__}")
+        raise TypeError(f"{name} must be an int or a float, got {type(x).__name__}: {x!r}")
     return float(x)  # type: ignore[arg-type]
 
 
 def _binary(fn: type[Function], a: Any, b: Any) -> Any:
-    """fn(a, b) where one side may be a plain number; NotImplemented for other types (Python's protocol).
-    The operators take this path rather than fn.apply, whose general checks cost a mul as much again."""
+    """fn(a, b), one side maybe a plain number, else NotImplemented: the operators' path (fn.apply's checks
+    cost as much again as a mul)."""
     if not isinstance(a, Value):
         a = float(a) if _is_number(a) else None
     elif not isinstance(b, Value):
@@ -412,17 +349,13 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
          allow_unused: bool = False) -> tuple[Value | None, ...]:  # fmt: skip
     """Σ_k grad_outputs[k] · d(outputs[k])/d(input) for each input, as Values; no `.grad` is touched.
 
-    With `create_graph=True` each result has a graph of its own and can be differentiated again. An input the
-    outputs do not depend on is an error unless `allow_unused=True`, which gives None for it (as in PyTorch).
-    """
+    create_graph=True gives each a graph, to differentiate again. An input the outputs do not depend on is an
+    error, or None with allow_unused=True (as in PyTorch)."""
     roots, xs = _as_values(outputs, "outputs"), _as_values(inputs, "inputs")
-    if grad_outputs is None:
-        seeds: list = [1.0] * len(roots)
-    else:
-        seeds = list(grad_outputs) if isinstance(grad_outputs, Iterable) else [grad_outputs]
-        if len(seeds) != len(roots):
-            raise ValueError(f"grad_outputs has {len(seeds)} entries but there are {len(roots)} outputs")
-        seeds = [_seed(s, "grad_outputs", create_graph) for s in seeds]
+    given = [1.0] * len(roots) if grad_outputs is None else grad_outputs
+    seeds = [_seed(s, "grad_outputs", create_graph) for s in (given if isinstance(given, Iterable) else [given])]
+    if len(seeds) != len(roots):
+        raise ValueError(f"grad_outputs has {len(seeds)} entries but there are {len(roots)} outputs")
     with enable_grad() if create_graph else nullcontext():
         grads = backpropagate(roots, seeds, create_graph)
     in_graph = None
