@@ -341,6 +341,7 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """One Adam (or AdamW) update of every parameter, as in the class docstring."""
+        grads = self._grads()  # before counting the step: a bad grad raises, and then nothing has changed
         self.step_count += 1
         t = self.step_count
         lr, eps, wd = self.lr, self.eps, self.weight_decay
@@ -349,7 +350,7 @@ class Adam(Optimizer):
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
         decay_factor = 1 - lr * wd  # AdamW only
         m_list, v_list, v_max_list = self.exp_avg, self.exp_avg_sq, self.max_exp_avg_sq
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             if wd != 0:
                 if self._decoupled_weight_decay:
                     p.data = p.data * decay_factor
@@ -470,11 +471,12 @@ class Adagrad(Optimizer):
 
     def step(self) -> None:
         """One Adagrad update of every parameter, as in the class docstring."""
+        grads = self._grads()  # before counting the step: a bad grad raises, and then nothing has changed
         self.step_count += 1
         clr = self.lr / (1 + (self.step_count - 1) * self.lr_decay)
         eps, wd = self.eps, self.weight_decay
         sums = self.sum
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             if wd != 0:
                 g = g + wd * p.data
             s = sums[i] = sums[i] + g * g
