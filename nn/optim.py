@@ -173,17 +173,26 @@ class Optimizer:
         """Update every parameter once from its current ``.grad``."""
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
 
+    # A step works on whole lists, one entry per parameter: read every grad and every p.data once, compute the
+    # new numbers with one list comprehension per line of the update rule, then write them back.
+
     def _grads(self) -> list[float]:
         """Each parameter's gradient as a float, sign-flipped when ``maximize`` is set."""
-        grads = []
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if g.__class__ is not float:
-                g = _grad_as_float(g, i)
-            grads.append(g)
+        grads = [p.grad for p in self.params]
+        if any(type(g) is not float for g in grads):  # an int, a NumPy scalar, a Value, or an error to raise
+            grads = [g if type(g) is float else _grad_as_float(g, i) for i, g in enumerate(grads)]
         if getattr(self, "maximize", False):
             grads = [-g for g in grads]
         return grads
+
+    def _read_data(self) -> list[float]:
+        """Each parameter's number, p.data."""
+        return [p.data for p in self.params]
+
+    def _write_data(self, numbers: list[float]) -> None:
+        """p.data = x for each parameter p and its new number x."""
+        for p, x in zip(self.params, numbers):
+            p.data = x
 
     def hyper_parameters(self) -> dict[str, Any]:
         """The constructor's keyword arguments as they are now (``lr`` may have been moved by a schedule)."""
@@ -294,17 +303,18 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """p = p - lr · g, with g built from grad, weight decay and momentum as in the class docstring."""
-        lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        buffers = self.momentum_buffer
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
-            if wd != 0:
-                g = g + wd * p.data
-            if mu != 0:
-                b = buffers[i]
-                b = g if b is None else mu * b + (1 - self.dampening) * g
-                buffers[i] = b
-                g = g + mu * b if self.nesterov else b
-            p.data = p.data - lr * g
+        grads, data = self._grads(), self._read_data()
+        lr, mu, dampening, wd = self.lr, self.momentum, self.dampening, self.weight_decay
+        if wd != 0:
+            grads = [g + wd * p for g, p in zip(grads, data)]
+        if mu != 0:
+            buffers = [
+                g if b is None else mu * b + (1 - dampening) * g  # b = g at a parameter's first step
+                for b, g in zip(self.momentum_buffer, grads)
+            ]
+            self.momentum_buffer[:] = buffers
+            grads = [g + mu * b for g, b in zip(grads, buffers)] if self.nesterov else buffers
+        self._write_data([p - lr * g for p, g in zip(data, grads)])
         self.step_count += 1
 
 
