@@ -351,26 +351,27 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """One Adam (or AdamW) update of every parameter, as in the class docstring."""
-        grads = self._grads()  # before counting the step: a bad grad raises, and then nothing has changed
+        grads, data = self._grads(), self._read_data()  # before counting the step: a bad grad raises first
         self.step_count += 1
         t = self.step_count
         lr, eps, wd = self.lr, self.eps, self.weight_decay
         beta1, beta2 = self.betas
         step_size = lr / (1 - beta1**t)  # bias correction of m folded into the step
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
-        decay_factor = 1 - lr * wd  # AdamW only
-        m_list, v_list, v_max_list = self.exp_avg, self.exp_avg_sq, self.max_exp_avg_sq
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            if wd != 0:
-                if self._decoupled_weight_decay:
-                    p.data = p.data * decay_factor
-                else:
-                    g = g + wd * p.data
-            m = m_list[i] = beta1 * m_list[i] + (1 - beta1) * g
-            v = v_list[i] = beta2 * v_list[i] + (1 - beta2) * g * g
-            if self.amsgrad:
-                v = v_max_list[i] = max(v_max_list[i], v)
-            p.data = p.data - step_size * (m / (math.sqrt(v) / bias_correction2_sqrt + eps))
+        if wd != 0 and self._decoupled_weight_decay:
+            decay_factor = 1 - lr * wd
+            data = [p * decay_factor for p in data]  # AdamW: the weight itself shrinks
+        elif wd != 0:
+            grads = [g + wd * p for g, p in zip(grads, data)]  # Adam: the L2 penalty's gradient joins g
+        m = [beta1 * m + (1 - beta1) * g for m, g in zip(self.exp_avg, grads)]
+        v = [beta2 * v + (1 - beta2) * g * g for v, g in zip(self.exp_avg_sq, grads)]
+        self.exp_avg[:], self.exp_avg_sq[:] = m, v
+        if self.amsgrad:  # v = max(v_max, v), as max() decides it (v only if v > v_max), without a call per item
+            v = [v if v > v_max else v_max for v_max, v in zip(self.max_exp_avg_sq, v)]
+            self.max_exp_avg_sq[:] = v
+        self._write_data(
+            [p - step_size * (m / (math.sqrt(v) / bias_correction2_sqrt + eps)) for p, m, v in zip(data, m, v)]
+        )
 
 
 class AdamW(Adam):
