@@ -430,23 +430,25 @@ class RMSprop(Optimizer):
 
     def step(self) -> None:
         """One RMSprop update of every parameter, as in the class docstring."""
+        grads, data = self._grads(), self._read_data()
         lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
-        v_list, a_list, b_list = self.square_avg, self.grad_avg, self.momentum_buffer
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
-            if wd != 0:
-                g = g + wd * p.data
-            v = v_list[i] = alpha * v_list[i] + (1 - alpha) * g * g
-            if self.centered:
-                a = a_list[i] = alpha * a_list[i] + (1 - alpha) * g
-                # v - a^2 is a variance (>= 0); rounding can push it a hair below zero, hence the max.
-                denom = math.sqrt(max(v - a * a, 0.0)) + eps
-            else:
-                denom = math.sqrt(v) + eps
-            if mu > 0:
-                b = b_list[i] = mu * b_list[i] + g / denom
-                p.data = p.data - lr * b
-            else:
-                p.data = p.data - lr * (g / denom)
+        if wd != 0:
+            grads = [g + wd * p for g, p in zip(grads, data)]
+        v = [alpha * v + (1 - alpha) * g * g for v, g in zip(self.square_avg, grads)]
+        self.square_avg[:] = v
+        if self.centered:
+            a = [alpha * a + (1 - alpha) * g for a, g in zip(self.grad_avg, grads)]
+            self.grad_avg[:] = a
+            # v - a^2 is a variance (>= 0); rounding can push it a hair below zero, hence the max.
+            denoms = [math.sqrt(max(v - a * a, 0.0)) + eps for v, a in zip(self.square_avg, self.grad_avg)]
+        else:
+            denoms = [math.sqrt(v) + eps for v in self.square_avg]
+        if mu > 0:
+            b = [mu * b + g / d for b, g, d in zip(self.momentum_buffer, grads, denoms)]
+            self.momentum_buffer[:] = b
+            self._write_data([p - lr * b for p, b in zip(data, b)])
+        else:
+            self._write_data([p - lr * (g / d) for p, g, d in zip(data, grads, denoms)])
         self.step_count += 1
 
 
@@ -482,16 +484,15 @@ class Adagrad(Optimizer):
 
     def step(self) -> None:
         """One Adagrad update of every parameter, as in the class docstring."""
-        grads = self._grads()  # before counting the step: a bad grad raises, and then nothing has changed
+        grads, data = self._grads(), self._read_data()  # before counting the step: a bad grad raises first
         self.step_count += 1
         clr = self.lr / (1 + (self.step_count - 1) * self.lr_decay)
         eps, wd = self.eps, self.weight_decay
-        sums = self.sum
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            if wd != 0:
-                g = g + wd * p.data
-            s = sums[i] = sums[i] + g * g
-            p.data = p.data - clr * (g / (math.sqrt(s) + eps))
+        if wd != 0:
+            grads = [g + wd * p for g, p in zip(grads, data)]
+        s = [s + g * g for s, g in zip(self.sum, grads)]
+        self.sum[:] = s
+        self._write_data([p - clr * (g / (math.sqrt(s) + eps)) for p, g, s in zip(data, grads, s)])
 
 
 # ---------------------------------------------------------------------------------------------------------
