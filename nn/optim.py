@@ -173,17 +173,26 @@ class Optimizer:
         """Update every parameter once from its current ``.grad``."""
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
 
+    # A step works on whole lists, one entry per parameter: read every grad and every p.data once, compute the
+    # new numbers with one list comprehension per line of the update rule, then write them back.
+
     def _grads(self) -> list[float]:
         """Each parameter's gradient as a float, sign-flipped when ``maximize`` is set."""
-        grads = []
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if g.__class__ is not float:
-                g = _grad_as_float(g, i)
-            grads.append(g)
+        grads = [p.grad for p in self.params]
+        if any(type(g) is not float for g in grads):  # an int, a NumPy scalar, a Value, or an error to raise
+            grads = [g if type(g) is float else _grad_as_float(g, i) for i, g in enumerate(grads)]
         if getattr(self, "maximize", False):
             grads = [-g for g in grads]
         return grads
+
+    def _read_data(self) -> list[float]:
+        """Each parameter's number, p.data."""
+        return [p.data for p in self.params]
+
+    def _write_data(self, numbers: list[float]) -> None:
+        """p.data = x for each parameter p and its new number x."""
+        for p, x in zip(self.params, numbers):
+            p.data = x
 
     def hyper_parameters(self) -> dict[str, Any]:
         """The constructor's keyword arguments as they are now (``lr`` may have been moved by a schedule)."""
@@ -294,17 +303,18 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """p = p - lr · g, with g built from grad, weight decay and momentum as in the class docstring."""
-        lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        buffers = self.momentum_buffer
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
-            if wd != 0:
-                g = g + wd * p.data
-            if mu != 0:
-                b = buffers[i]
-                b = g if b is None else mu * b + (1 - self.dampening) * g
-                buffers[i] = b
-                g = g + mu * b if self.nesterov else b
-            p.data = p.data - lr * g
+        grads, data = self._grads(), self._read_data()
+        lr, mu, dampening, wd = self.lr, self.momentum, self.dampening, self.weight_decay
+        if wd != 0:
+            grads = [g + wd * p for g, p in zip(grads, data)]
+        if mu != 0:
+            buffers = [
+                g if b is None else mu * b + (1 - dampening) * g  # b = g at a parameter's first step
+                for b, g in zip(self.momentum_buffer, grads)
+            ]
+            self.momentum_buffer[:] = buffers
+            grads = [g + mu * b for g, b in zip(grads, buffers)] if self.nesterov else buffers
+        self._write_data([p - lr * g for p, g in zip(data, grads)])
         self.step_count += 1
 
 
@@ -341,25 +351,27 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """One Adam (or AdamW) update of every parameter, as in the class docstring."""
+        grads, data = self._grads(), self._read_data()  # before counting the step: a bad grad raises first
         self.step_count += 1
         t = self.step_count
         lr, eps, wd = self.lr, self.eps, self.weight_decay
         beta1, beta2 = self.betas
         step_size = lr / (1 - beta1**t)  # bias correction of m folded into the step
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
-        decay_factor = 1 - lr * wd  # AdamW only
-        m_list, v_list, v_max_list = self.exp_avg, self.exp_avg_sq, self.max_exp_avg_sq
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
-            if wd != 0:
-                if self._decoupled_weight_decay:
-                    p.data = p.data * decay_factor
-                else:
-                    g = g + wd * p.data
-            m = m_list[i] = beta1 * m_list[i] + (1 - beta1) * g
-            v = v_list[i] = beta2 * v_list[i] + (1 - beta2) * g * g
-            if self.amsgrad:
-                v = v_max_list[i] = max(v_max_list[i], v)
-            p.data = p.data - step_size * (m / (math.sqrt(v) / bias_correction2_sqrt + eps))
+        if wd != 0 and self._decoupled_weight_decay:
+            decay_factor = 1 - lr * wd
+            data = [p * decay_factor for p in data]  # AdamW: the weight itself shrinks
+        elif wd != 0:
+            grads = [g + wd * p for g, p in zip(grads, data)]  # Adam: the L2 penalty's gradient joins g
+        m = [beta1 * m + (1 - beta1) * g for m, g in zip(self.exp_avg, grads)]
+        v = [beta2 * v + (1 - beta2) * g * g for v, g in zip(self.exp_avg_sq, grads)]
+        self.exp_avg[:], self.exp_avg_sq[:] = m, v
+        if self.amsgrad:  # v = max(v_max, v), as max() decides it (v only if v > v_max), without a call per item
+            v = [v if v > v_max else v_max for v_max, v in zip(self.max_exp_avg_sq, v)]
+            self.max_exp_avg_sq[:] = v
+        self._write_data(
+            [p - step_size * (m / (math.sqrt(v) / bias_correction2_sqrt + eps)) for p, m, v in zip(data, m, v)]
+        )
 
 
 class AdamW(Adam):
@@ -418,23 +430,25 @@ class RMSprop(Optimizer):
 
     def step(self) -> None:
         """One RMSprop update of every parameter, as in the class docstring."""
+        grads, data = self._grads(), self._read_data()
         lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
-        v_list, a_list, b_list = self.square_avg, self.grad_avg, self.momentum_buffer
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
-            if wd != 0:
-                g = g + wd * p.data
-            v = v_list[i] = alpha * v_list[i] + (1 - alpha) * g * g
-            if self.centered:
-                a = a_list[i] = alpha * a_list[i] + (1 - alpha) * g
-                # v - a^2 is a variance (>= 0); rounding can push it a hair below zero, hence the max.
-                denom = math.sqrt(max(v - a * a, 0.0)) + eps
-            else:
-                denom = math.sqrt(v) + eps
-            if mu > 0:
-                b = b_list[i] = mu * b_list[i] + g / denom
-                p.data = p.data - lr * b
-            else:
-                p.data = p.data - lr * (g / denom)
+        if wd != 0:
+            grads = [g + wd * p for g, p in zip(grads, data)]
+        v = [alpha * v + (1 - alpha) * g * g for v, g in zip(self.square_avg, grads)]
+        self.square_avg[:] = v
+        if self.centered:
+            a = [alpha * a + (1 - alpha) * g for a, g in zip(self.grad_avg, grads)]
+            self.grad_avg[:] = a
+            # v - a^2 is a variance (>= 0); rounding can push it a hair below zero, hence the max.
+            denoms = [math.sqrt(max(v - a * a, 0.0)) + eps for v, a in zip(self.square_avg, self.grad_avg)]
+        else:
+            denoms = [math.sqrt(v) + eps for v in self.square_avg]
+        if mu > 0:
+            b = [mu * b + g / d for b, g, d in zip(self.momentum_buffer, grads, denoms)]
+            self.momentum_buffer[:] = b
+            self._write_data([p - lr * b for p, b in zip(data, b)])
+        else:
+            self._write_data([p - lr * (g / d) for p, g, d in zip(data, grads, denoms)])
         self.step_count += 1
 
 
@@ -470,15 +484,15 @@ class Adagrad(Optimizer):
 
     def step(self) -> None:
         """One Adagrad update of every parameter, as in the class docstring."""
+        grads, data = self._grads(), self._read_data()  # before counting the step: a bad grad raises first
         self.step_count += 1
         clr = self.lr / (1 + (self.step_count - 1) * self.lr_decay)
         eps, wd = self.eps, self.weight_decay
-        sums = self.sum
-        for i, (p, g) in enumerate(zip(self.params, self._grads(), strict=True)):
-            if wd != 0:
-                g = g + wd * p.data
-            s = sums[i] = sums[i] + g * g
-            p.data = p.data - clr * (g / (math.sqrt(s) + eps))
+        if wd != 0:
+            grads = [g + wd * p for g, p in zip(grads, data)]
+        s = [s + g * g for s, g in zip(self.sum, grads)]
+        self.sum[:] = s
+        self._write_data([p - clr * (g / (math.sqrt(s) + eps)) for p, g, s in zip(data, grads, s)])
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -291,6 +291,19 @@ def test_a_grad_that_is_not_a_number_is_a_type_error_naming_the_parameter(grad):
     assert [p.data for p in params] == [1.0, 2.0]
 
 
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_a_step_refused_for_a_bad_grad_changes_nothing_not_even_the_step_count(name):
+    # Adam, AdamW and Adagrad used to count the refused step: the next one then used t = 2's bias correction.
+    params = [Value(1.0), Value(2.0)]
+    optimizer = getattr(optim, name)(params, lr=0.1)
+    params[0].grad, params[1].grad = 0.5, None
+    before = optimizer.state_dict()
+    with pytest.raises(TypeError, match="parameter 1"):
+        optimizer.step()
+    assert optimizer.state_dict() == before
+    assert [p.data for p in params] == [1.0, 2.0]
+
+
 def test_sgd_of_the_same_parameter_twice_is_refused_instead_of_stepping_it_twice():
     # The issue: SGD([p, p], lr=0.1) moved p from 1.0 to 0.8 in one step. torch warns "optimizer contains a
     # parameter group with duplicate parameters"; here it is an error, before anything is stepped.
