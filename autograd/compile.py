@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 from autograd import floats
 from autograd.engine import topological_order
 from autograd.functional import Dot
-from autograd.mode import _mode, enable_grad
+from autograd.mode import _refusal, enable_grad
 from autograd.value import Function, Value
 
 
@@ -239,12 +239,12 @@ def _trace(fn: Callable[..., Any], shapes: Sequence[Any]) -> tuple[list[Value], 
     """Run fn once on input Values of these shapes, refusing any look at a number (see _refuse)."""
     inputs: list[Value] = []
     args = [_inputs(s, f"arg{i}", inputs) for i, s in enumerate(shapes)]
-    previous, _mode.refuse = _mode.refuse, _refuse
+    token = _refusal.set(_refuse)
     try:
         with enable_grad():
             out = fn(*args)
     finally:
-        _mode.refuse = previous
+        _refusal.reset(token)
     return inputs, out
 
 

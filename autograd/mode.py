@@ -1,34 +1,28 @@
-"""Grad mode and anomaly mode: two switches, each kept per thread like PyTorch's."""
+"""Grad mode and anomaly mode: two switches, each kept per thread (and asyncio task) like PyTorch's."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from contextlib import ContextDecorator
+from contextvars import ContextVar
 from typing import NoReturn
 
-
-class _Mode(threading.local):
-    """This thread's switches (grad_enabled, anomaly), from these defaults in a new thread: one tuple, as every
-    new node reads both, and a thread-local read costs about a sixth of making the node."""
-
-    switches: tuple[bool, bool] = (True, False)
-    # While autograd.compile traces a function in this thread: its refusal, called with what the function did
-    # when it looked at a number (the program it writes could not follow a branch chosen by that number).
-    refuse: Callable[[str], NoReturn] | None = None
-
-
-_mode = _Mode()
+# This thread's switches (grad_enabled, anomaly): one tuple, as every new node reads both. A context variable is
+# per thread as a threading.local is (a new thread starts from the defaults), and per asyncio task as well.
+_switches: ContextVar[tuple[bool, bool]] = ContextVar("switches", default=(True, False))
+# While autograd.compile traces a function in this thread: its refusal, called with what the function did when
+# it looked at a number (the program it writes could not follow a branch chosen by that number).
+_refusal: ContextVar[Callable[[str], NoReturn] | None] = ContextVar("refusal", default=None)
 
 
 def is_grad_enabled() -> bool:
     """True when new operations record their inputs (the default), False inside `no_grad()`."""
-    return _mode.switches[0]
+    return _switches.get()[0]
 
 
 def is_anomaly_enabled() -> bool:
     """True inside `detect_anomaly()`."""
-    return _mode.switches[1]
+    return _switches.get()[1]
 
 
 class _Switch(ContextDecorator):
@@ -37,7 +31,7 @@ class _Switch(ContextDecorator):
     _position, _value = 0, False
 
     def __enter__(self) -> _Switch:
-        self._previous = _mode.switches[self._position]
+        self._previous = _switches.get()[self._position]
         self._set(self._value)
         return self
 
@@ -45,8 +39,8 @@ class _Switch(ContextDecorator):
         self._set(self._previous)
 
     def _set(self, value: bool) -> None:
-        grad_enabled, anomaly = _mode.switches
-        _mode.switches = (value, anomaly) if self._position == 0 else (grad_enabled, value)
+        grad_enabled, anomaly = _switches.get()
+        _switches.set((value, anomaly) if self._position == 0 else (grad_enabled, value))
 
     def _recreate_cm(self) -> _Switch:
         # A decorated function may run in threads at once, or recurse: each call its own previous state.

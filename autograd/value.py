@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from autograd.engine import backpropagate, backpropagate_into_grad, reachable
 from autograd.floats import cos, div, equal, exp, expm1, log, log1p, pow, sigmoid, sin, sqrt, tanh, where
-from autograd.mode import _mode, enable_grad
+from autograd.mode import _refusal, _switches, enable_grad
 
 Number = int | float
 
@@ -74,7 +74,7 @@ def _node(fn: type[Function], args: tuple, numbers: Sequence[float], data: float
     """The node of data = fn.forward(*numbers), which keeps fn, args and numbers (a leaf under no_grad)."""
     out = _new(Value)  # not Value(data): data is a float already, and __init__'s checks cost as much as the rest
     out._data, out.grad, out.label = data, 0.0, ""
-    grad_enabled, anomaly = _mode.switches  # this thread's switches (one read: a thread-local read is slow)
+    grad_enabled, anomaly = _switches.get()  # this thread's switches, in one read
     out._fn, out._args, out._saved = (fn, args, numbers) if grad_enabled else (None, (), ())
     if anomaly and not math.isfinite(data):
         inputs = ", ".join(repr(a if type(a) is float else a._data) for a in args)
@@ -183,8 +183,8 @@ def _method(fn: type[Function]) -> Callable[[Value], Value]:
 
 def _comparison(compare: Callable[[float, float], bool]) -> Callable[[Value, Value | Number], bool]:
     def method(self: Value, other: Value | Number) -> bool:
-        if _mode.refuse:  # autograd.compile is tracing: its program could not follow a branch chosen here
-            _mode.refuse("compared a Value")
+        if refuse := _refusal.get():  # autograd.compile is tracing: its program could not follow a branch here
+            refuse("compared a Value")
         if not isinstance(other, Value) and not _is_number(other):
             raise TypeError(f"cannot compare Value with {type(other).__name__}")
         return compare(self._data, float(other))
@@ -216,8 +216,8 @@ class Value:
     @property
     def data(self) -> float:
         """The number this node holds (always a float)."""
-        if _mode.refuse:  # autograd.compile is tracing: the number it read would be frozen into the program
-            _mode.refuse("read a Value's .data")
+        if refuse := _refusal.get():  # autograd.compile is tracing: a number read would be frozen into its program
+            refuse("read a Value's .data")
         return self._data
 
     @data.setter
@@ -242,8 +242,8 @@ class Value:
         return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
-        if _mode.refuse:
-            _mode.refuse("called float() on a Value")
+        if refuse := _refusal.get():
+            refuse("called float() on a Value")
         return self._data
 
     def __format__(self, spec: str) -> str:

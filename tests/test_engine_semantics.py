@@ -268,6 +268,32 @@ def test_enable_grad_inside_no_grad_records_again_and_modes_restore_after_an_exc
     assert (x + 1).parents == (x,)
 
 
+def test_no_grad_is_per_asyncio_task_two_tasks_at_once() -> None:
+    import asyncio
+
+    async def inside_no_grad(started: asyncio.Event, done: asyncio.Event) -> Value:
+        with autograd.no_grad():
+            started.set()
+            await done.wait()  # the other task runs its node while this one is inside no_grad
+            return Value(2.0) * 3.0
+
+    async def recording(started: asyncio.Event, done: asyncio.Event) -> tuple[Value, Value]:
+        await started.wait()
+        x = Value(2.0)
+        y = x * 3.0
+        done.set()
+        return y, x
+
+    async def both() -> tuple:
+        started, done = asyncio.Event(), asyncio.Event()
+        return await asyncio.gather(inside_no_grad(started, done), recording(started, done))
+
+    off, (y, x) = asyncio.run(both())
+    assert off.parents == ()
+    assert y.parents == (x,)
+    assert autograd.is_grad_enabled()
+
+
 def test_no_grad_is_thread_local_two_threads_at_once() -> None:
     barrier = threading.Barrier(2, timeout=10)
     results: dict[str, object] = {}
