@@ -12,14 +12,8 @@ class GradcheckError(RuntimeError):
     """The gradient from backward and the one from central differences disagree."""
 
 
-def gradcheck(
-    fn: Callable[..., Value],
-    inputs: Sequence[Value | Number],
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_exception: bool = True,
-) -> bool:
+def gradcheck(fn: Callable[..., Value], inputs: Sequence[Value | Number], eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:  # fmt: skip
     """Check d fn/dx_i ≈ (fn(x_i + eps) - fn(x_i - eps)) / 2eps for each input, to atol + rtol·|numeric|.
 
     fn takes the inputs as separate arguments and returns one Value. Returns True, or raises GradcheckError
@@ -41,17 +35,7 @@ def gradcheck(
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck() needs fn to return a Value, got {type(out).__name__}")
     analytic = [0.0 if g is None else g.data for g in grad(out, leaves, allow_unused=True)]
-
-    def at(i: int, shift: float) -> float:
-        with no_grad():
-            return fn(*[Value(x.data + (shift if j == i else 0.0)) for j, x in enumerate(leaves)]).data
-
-    worst = None  # (excess over the tolerance, input index, analytic, numeric)
-    for i, a in enumerate(analytic):
-        numeric = (at(i, eps) - at(i, -eps)) / (2 * eps)
-        excess = abs(a - numeric) - (atol + rtol * abs(numeric))
-        if not excess <= 0 and (worst is None or not excess <= worst[0]):  # `not <=` also catches nan
-            worst = (excess, i, a, numeric)
+    worst = _worst(fn, leaves, analytic, eps, atol, rtol)
     if worst is None:
         return True
     if not raise_exception:
@@ -63,3 +47,20 @@ def gradcheck(
         f"differences give {numeric!r} (allowed difference atol + rtol·|numeric| = "
         f"{atol + rtol * abs(numeric):.3g})"
     )
+
+
+def _worst(fn: Callable[..., Value], leaves: list[Value], analytic: list[float], eps: float, atol: float,
+           rtol: float) -> tuple[float, int, float, float] | None:  # fmt: skip
+    """(excess over the tolerance, input index, analytic, numeric) of the input furthest out, None if none is."""
+
+    def at(i: int, shift: float) -> float:
+        with no_grad():
+            return fn(*[Value(x.data + (shift if j == i else 0.0)) for j, x in enumerate(leaves)]).data
+
+    worst = None
+    for i, a in enumerate(analytic):
+        numeric = (at(i, eps) - at(i, -eps)) / (2 * eps)
+        excess = abs(a - numeric) - (atol + rtol * abs(numeric))
+        if not excess <= 0 and (worst is None or not excess <= worst[0]):  # `not <=` also catches nan
+            worst = (excess, i, a, numeric)
+    return worst
