@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import builtins
 import functools
-import itertools
 import keyword
 import math
 import operator
@@ -246,7 +245,7 @@ class _Vector:
     """One side of a wide dot, as a tuple in the program: its entries, its name, and how its gradient is kept.
 
     grad is "none" (no entry needs a gradient: inputs and constants), "vector" (every entry that needs one is
-    used by dots over this same tuple and nothing else: one list of gradients, added to with map) or "scalar"
+    used by dots over this same tuple and nothing else: one list of gradients, remade by each dot) or "scalar"
     (each entry's gradient is its own variable, one line per entry). A vector of parameters only, with a vector
     gradient, reaches the program as one tuple (`packed`): a layer's rows never become 100,000 names. Any other
     vector of parameters and constants only is `static`: built once, before the loop over the samples.
@@ -271,7 +270,7 @@ class _Writer:
         self.params = sorted((p for p in dict.fromkeys(leaves) if p not in given), key=lambda p: rank.get(p, len(rank)))
         self.inputs, self.given = inputs, given
         self.taken = {"div", "pow", "abs", "inf", "nan", "isfinite", "params", "batch", "seed", "total", "outputs",
-                      "sample", "parts", "sum", "map", "all", "mul", "add", "repeat", "list", *_FUNCTIONS}  # fmt: skip
+                      "sample", "parts", "sum", "map", "all", "zip", "s", "v", "mul", "list", *_FUNCTIONS}  # fmt: skip
         self.name: dict[Value, str] = {}
         for v in inputs:  # arg0[3] is x3, arg1[0] is y0...: one letter per argument
             argument, index = v.label[3:].split("[", 1) if "[" in v.label else (v.label[3:], "")
@@ -544,7 +543,8 @@ class _Writer:
         a, b = self.sides[node]
         for side, other in ((a, b), (b, a)):
             if side.grad == "vector":
-                body.append(f"{side.g_name} = list(map(add, {side.g_name}, map(mul, repeat({g}), {other.name})))")
+                # each entry's gradient plus its share, as one list: cheaper than list(map(add, ..., map(mul, ...)))
+                body.append(f"{side.g_name} = [s + {g} * v for s, v in zip({side.g_name}, {other.name})]")
             elif side.grad == "scalar":
                 for i, (e, o) in enumerate(zip(side.entries, other.entries)):
                     if type(e) is not float and e in self.grad:  # o by name, or by place in a packed row
@@ -630,7 +630,7 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[
     lines.append(f"    return {returned}")
     code = "\n".join(lines) + "\n"
     namespace = {"div": floats.div, "pow": floats.pow, "abs": abs, "inf": math.inf, "nan": math.nan,
-                 "isfinite": math.isfinite, "mul": operator.mul, "add": operator.add, "repeat": itertools.repeat,
+                 "isfinite": math.isfinite, "mul": operator.mul,
                  **{f: getattr(floats, f) for f in _FUNCTIONS}, **writer.calls}  # fmt: skip
     exec(builtins.compile(code, f"<autograd.compile: {kind}>", "exec"), namespace)  # our own code: no user text in it
     return Program(code, namespace[kind], layout, len(outputs) - (1 if kind == "grad" else 0))
