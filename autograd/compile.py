@@ -15,7 +15,7 @@ has no table of derivatives of its own. `print(step.code)` shows the program.
 from __future__ import annotations
 
 import builtins
-import itertools
+import functools
 import keyword
 import math
 import operator
@@ -28,7 +28,7 @@ from autograd import floats
 from autograd.engine import topological_order
 from autograd.functional import Dot
 from autograd.mode import _refusal, enable_grad
-from autograd.value import Function, Value
+from autograd.value import Function, ReLU, Value
 
 
 class TracingError(TypeError):
@@ -263,7 +263,7 @@ class _Vector:
     """One side of a wide dot, as a tuple in the program: its entries, its name, and how its gradient is kept.
 
     grad is "none" (no entry needs a gradient: inputs and constants), "vector" (every entry that needs one is
-    used by dots over this same tuple and nothing else: one list of gradients, added to with map) or "scalar"
+    used by dots over this same tuple and nothing else: one list of gradients, remade by each dot) or "scalar"
     (each entry's gradient is its own variable, one line per entry). A vector of parameters only, with a vector
     gradient, reaches the program as one tuple (`packed`): a layer's rows never become 100,000 names. Any other
     vector of parameters and constants only is `static`: built once, before the loop over the samples.
@@ -288,7 +288,7 @@ class _Writer:
         self.params = sorted((p for p in dict.fromkeys(leaves) if p not in given), key=lambda p: rank.get(p, len(rank)))
         self.inputs, self.given = inputs, given
         self.taken = {"div", "pow", "abs", "inf", "nan", "isfinite", "params", "batch", "seed", "total", "outputs",
-                      "sample", "parts", "sum", "map", "mul", "add", "repeat", "list", *_FUNCTIONS}  # fmt: skip
+                      "sample", "parts", "sum", "map", "all", "zip", "s", "v", "mul", "list", *_FUNCTIONS}  # fmt: skip
         self.name: dict[Value, str] = {}
         for v in inputs:  # arg0[3] is x3, arg1[0] is y0...: one letter per argument
             argument, index = v.label[3:].split("[", 1) if "[" in v.label else (v.label[3:], "")
@@ -311,6 +311,7 @@ class _Writer:
             vector.name = self._fresh(self._vector_name(vector))
             vector.g_name = self._fresh(f"g_{vector.name}")
         self.calls: dict[str, Any] = {}  # the ops' own functions, where a rule needs numbers to run
+        self.pending: dict[Value, list[Any]] = {}  # a pulled relu's shares so far (see _pulled)
         self._call_names: dict[tuple[type[Function], str], str] = {}
 
     def _wide_dots(self, given: set[Value]) -> tuple[dict[tuple, _Vector], dict[Value, tuple[_Vector, _Vector]]]:
@@ -426,31 +427,106 @@ class _Writer:
 
         A node's gradient variable starts as the first share it gets and adds the later ones. A block skipped
         because its gradient is 0 (as the engine skips it) sets the variables it would have started to 0.0.
+        A relu's gradient is pulled instead (see _pulled): one sum of its readers' shares, in its own line. Below
+        a relu's input that the rest of the pass goes through, one test can skip it all (see _cut).
         """
         under = topological_order([root], cut=False)
         defined = {self.grad[p] for p in self.params if p in self.grad}  # the batch's sums, set before the loop
+        self.pending = {node: [] for node in self._pulled(under)}
         lines = []
         for v in self.vectors.values():
             v.users = sum(1 for node in under if node in self.sides and v in self.sides[node])
             if v.grad == "vector" and not v.packed and v.users:
                 lines.append(f"{v.g_name} = [0.0] * {len(v.entries)}")  # the engine's interior gradients start at 0
-        lines.append(self._share(self.grad[root], seed, defined, []))
-        for node in reversed(under):
-            started: list[str] = []
-            wide = node in self.sides
-            write = self._wide_backward if wide else self._node_backward
-            body, costly = write(node, defined, started)
-            if not body:
-                continue
-            if node._fn.skip_zero and (costly or len(body) >= 3):  # worth a test: skip it when 0 comes in
-                lines.append(f"if {self.grad[node]} or not isfinite({self.name[node]}):{self._comment(node)}")
-                lines += ["    " + line for line in body]
-                lines += ["else:", f"    {' = '.join(started)} = 0.0"] if started else []
-            else:  # (a 0 then hands on 0 · a finite derivative: 0, as skipping would)
-                lines += [body[0] + self._comment(node), *body[1:]]
-            if wide:
-                lines += self._unpack(node, defined)
-        return lines
+        if root in self.pending:
+            self.pending[root].append(Sym(seed))
+        else:
+            lines.append(self._share(self.grad[root], seed, defined, []))
+        cut = self._cut(under)
+        k = cut[0] if cut else -1  # under[:k + 1]: the nodes below the test of _cut
+        for node in reversed(under[k + 1:]):
+            lines += self._block(node, defined)
+        below = [line for node in reversed(under[:k + 1]) for line in self._block(node, defined)]
+        return lines + ([cut[1], *["    " + line for line in below]] if cut and below else below)
+
+    def _block(self, node: Value, defined: set[str]) -> list[str]:
+        """The lines of one node's step of the chain rule, under a test of its gradient where that pays."""
+        fn: Any = node._fn  # an interior node's: never None
+        started: list[str] = []
+        wide = node in self.sides
+        body, costly = (self._wide_backward if wide else self._node_backward)(node, defined, started)
+        if not body:
+            return []
+        if fn.skip_zero and (costly or len(body) >= 3) and node not in self.pending:  # worth a test: skip it
+            lines = [f"if {self.grad[node]} or not isfinite({self.name[node]}):{self._comment(node)}"]  # if 0 came in
+            lines += ["    " + line for line in body]
+            lines += ["else:", f"    {' = '.join(started)} = 0.0"] if started else []
+        else:  # (a 0 then hands on 0 · a finite derivative: 0, as skipping would)
+            lines = [body[0] + self._comment(node) + self._pulled_note(node), *body[1:]]
+        return lines + (self._unpack(node, defined) if wide else [])
+
+    def _cut(self, under: list[Value]) -> tuple[int, str] | None:
+        """(where, the test) to skip the rest of the backward pass at once, as the engine stops at an off relu.
+
+        Take a relu's input d (the hinge loss's margin, say) that the rest of the pass reaches only through d:
+        every node below it is read by nodes below it, or by d. If g_d is 0 (the relu was off), every op below
+        skips a 0 (skip_zero) and every number below is finite, the nodes below could hand down nothing but
+        zeros: one test skips them all, as each block's own test skips one. An inf or nan there runs them all,
+        as before. (A relu's number is left out of the test: it hands back 0 for a 0, whatever its number.)
+        """
+        index = {node: i for i, node in enumerate(under)}
+        fns: list[Any] = [node._fn for node in under]  # interior nodes': never None
+        first_other = next((i for i, fn in enumerate(fns) if not fn.skip_zero), len(under))  # the first that runs on 0
+        relu_inputs = {a for node in under if node._fn is ReLU for a in node._args}
+        lowest = len(under)  # the lowest index any node above under[k] reads
+        for k in reversed(range(1, len(under))):
+            d = under[k]
+            if k < first_other and lowest >= k and d in relu_inputs and d not in self.pending:
+                numbers = _tuple([self.name[n] for n in under[:k + 1] if n._fn is not ReLU])
+                note = f"skipped when 0 came to {self.name[d]} and every number below is finite: zeros all the way"
+                return k, f"if {self.grad[d]} or not all(map(isfinite, ({numbers}))):  # {note}"
+            lowest = min([lowest, *(index[a] for a in d._args if a in index)])
+        return None
+
+    def _pulled(self, under: list[Value]) -> set[Value]:
+        """The relus whose gradient is pulled from their readers rather than pushed into a variable by each.
+
+        Pushed, every reader of relu0 adds its share into g_relu0, and then `0.0 if dot0 <= 0.0 else g_relu0`
+        throws the sum away when the relu was off. Pulled, the relu's own line is `g_dot0 = 0.0 if dot0 <= 0.0
+        else (share + share + ...)`: the same shares added in the same order, only when it was on, and none
+        stored. A reader that skips its block (0 came in, finite output: skip_zero) would have handed 0 times a
+        finite derivative, so its share in the sum is a 0 that changes nothing but a zero's sign. Each share
+        must still hold at the relu's line: not a wide dot's (a list of gradients, added to in place) nor one
+        from a rule called on numbers (parts[i], overwritten by the next such call).
+        """
+        readers: dict[Value, list[Value]] = {node: [] for node in under if node._fn is ReLU}
+        for node in under:
+            for a in dict.fromkeys(a for a in node._args if type(a) is not float):
+                if a in readers:
+                    readers[a].append(node)
+        every_reader = dict.fromkeys(r for rs in readers.values() for r in rs)  # each once: a dot reads 16 relus
+        symbolic = {r: r not in self.sides and self._rule(r, Sym(self.grad[r])) is not None for r in every_reader}
+        return {relu for relu, rs in readers.items() if all(symbolic[r] for r in rs)}
+
+    def _pulled_note(self, node: Value) -> str:
+        shares = len(self.pending.get(node, []))
+        return f": the shares of {self.name[node]}'s {shares} readers, added only if it was on" if shares > 1 else ""
+
+    def _incoming(self, node: Value) -> Any:
+        """node's gradient as its rule reads it: its variable, or for a pulled relu the sum of its readers' shares."""
+        if node not in self.pending:
+            return Sym(self.grad[node])
+        shares = self.pending[node]
+        total = functools.reduce(operator.add, shares) if shares else 0.0  # left to right: the engine's order
+        return Sym(f"({total.code})") if isinstance(total, Sym) and total.binding <= SUM else total  # easier to read
+
+    def _rule(self, node: Value, g: Any) -> list[Any] | None:
+        """g · ∂node/∂arg for each argument, written out by the op's own rule; None if the rule needs numbers."""
+        fn: Any = node._fn  # an interior node's: never None
+        try:
+            return list(fn.backward(g, Sym(self.name[node]), *self._syms(node)))
+        except (TypeError, ValueError, AttributeError):
+            return None
 
     def _share(self, target: str, code: str, defined: set[str], started: list[str]) -> str:
         """`target += code`, or `target = code` for its first share (noted in `started`)."""
@@ -462,17 +538,22 @@ class _Writer:
 
     def _node_backward(self, node: Value, defined: set[str], started: list[str]) -> tuple[list[str], bool]:
         fn: Any = node._fn  # an interior node's: never None
-        args, syms, g = node._args, self._syms(node), self.grad[node]
-        try:
-            codes = [_operand(c, CONDITION) for c in fn.backward(Sym(g), Sym(self.name[node]), *syms)]
-            body: list[str] = []
-        except (TypeError, ValueError, AttributeError):  # the rule needs numbers: call it on them
-            numbers = ", ".join(_operand(s, CONDITION) for s in syms)
-            body = [f"parts = {self._function(fn, 'backward')}({g}, {self.name[node]}, {numbers})"]
-            codes = [f"parts[{i}]" for i in range(len(args))]
-        shares = [self._share(self.grad[a], c, defined, started)
-                  for a, c in zip(args, codes) if type(a) is not float and a in self.grad]  # fmt: skip
-        return (body + shares if shares else []), bool(body)
+        args, g = node._args, self._incoming(node)
+        shares = self._rule(node, g)
+        body: list[str] = []
+        if shares is None:  # the rule needs numbers: call it on them
+            numbers = ", ".join(_operand(s, CONDITION) for s in self._syms(node))
+            body = [f"parts = {self._function(fn, 'backward')}({_operand(g, CONDITION)}, {self.name[node]}, {numbers})"]
+            shares = [Sym(f"parts[{i}]") for i in range(len(args))]
+        lines = []
+        for a, share in zip(args, shares):
+            if type(a) is float or a not in self.grad:
+                continue
+            if a in self.pending:  # a relu's, added up at its own line
+                self.pending[a].append(share)
+            else:
+                lines.append(self._share(self.grad[a], _operand(share, CONDITION), defined, started))
+        return (body + lines if lines else []), bool(body)
 
     def _wide_backward(self, node: Value, defined: set[str], started: list[str]) -> tuple[list[str], bool]:
         """A wide dot hands g · (the other side) to each side: as one list for a vector, else line by line."""
@@ -480,7 +561,8 @@ class _Writer:
         a, b = self.sides[node]
         for side, other in ((a, b), (b, a)):
             if side.grad == "vector":
-                body.append(f"{side.g_name} = list(map(add, {side.g_name}, map(mul, repeat({g}), {other.name})))")
+                # each entry's gradient plus its share, as one list: cheaper than list(map(add, ..., map(mul, ...)))
+                body.append(f"{side.g_name} = [s + {g} * v for s, v in zip({side.g_name}, {other.name})]")
             elif side.grad == "scalar":
                 for i, (e, o) in enumerate(zip(side.entries, other.entries)):
                     if type(e) is not float and e in self.grad:  # o by name, or by place in a packed row
@@ -566,7 +648,7 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[
     lines.append(f"    return {returned}")
     code = "\n".join(lines) + "\n"
     namespace = {"div": floats.div, "pow": floats.pow, "abs": abs, "inf": math.inf, "nan": math.nan,
-                 "isfinite": math.isfinite, "mul": operator.mul, "add": operator.add, "repeat": itertools.repeat,
+                 "isfinite": math.isfinite, "mul": operator.mul,
                  **{f: getattr(floats, f) for f in _FUNCTIONS}, **writer.calls}  # fmt: skip
     exec(builtins.compile(code, f"<autograd.compile: {kind}>", "exec"), namespace)  # our own code: no user text in it
     return Program(code, namespace[kind], layout, len(outputs) - (1 if kind == "grad" else 0))
