@@ -31,7 +31,7 @@ Mean = _op("Mean", "(1/n) Σ x_i, nan for no x as in PyTorch;  ∂/∂x_i = 1/n"
 Dot = _op("Dot", "Σ x_i·w_i over the arguments' first half (the x_i) and second half (the w_i);  "
                  "∂/∂x_i = w_i, ∂/∂w_i = x_i", skip_zero=True,
           forward=lambda *a: total(list(map(operator.mul, a[:len(a) // 2], a[len(a) // 2:]))),
-          backward=lambda g, out, *a: [g * w for w in a[len(a) // 2:]] + [g * x for x in a[:len(a) // 2]])
+          backward=lambda g, out, *a: [g * v for v in a[len(a) // 2:] + a[:len(a) // 2]])
 # fmt: on
 
 
@@ -128,19 +128,19 @@ def linear(x: Sequence[Value | Number] | Sequence[Sequence[Value | Number]],
     the one node dot(weight[j] + [bias[j]], x + [1.0]). x is one input, or a batch (a list of them, as F.linear's
     2-D input), which gives one list of outputs per input."""
     try:
-        rows = [list(row) for row in weight]
+        rows = [tuple(row) for row in weight]
         biases = None if bias is None else list(bias)
     except TypeError:
         raise TypeError("linear() takes weight as a list of rows, each a list of Values or numbers") from None
     if biases is not None and len(biases) != len(rows):
         raise ValueError(f"linear() got {len(rows)} weight rows but {len(biases)} biases")
-    for j, row in enumerate(rows):
-        if len(row) != len(rows[0]):
-            raise ValueError(f"linear(): weight row {j} has {len(row)} entries, row 0 has {len(rows[0])}")
+    if len(set(map(len, rows))) > 1:
+        j = next(j for j, row in enumerate(rows) if len(row) != len(rows[0]))
+        raise ValueError(f"linear(): weight row {j} has {len(rows[j])} entries, row 0 has {len(rows[0])}")
     if biases is not None:
-        rows = [[*row, b] for row, b in zip(rows, biases)]  # the bias: a weight on a constant input of 1
+        rows = [row + (b,) for row, b in zip(rows, biases)]  # the bias: a weight on a constant input of 1
     extra = int(biases is not None)
-    sides = [_arguments("linear", tuple(row)) for row in rows]
+    sides = [_arguments("linear", row) for row in rows]
     if is_batch(x):
         return [_linear_one(xi, sides, extra) for xi in x]  # type: ignore[arg-type]
     return _linear_one(x, sides, extra)  # type: ignore[arg-type]
@@ -148,12 +148,13 @@ def linear(x: Sequence[Value | Number] | Sequence[Sequence[Value | Number]],
 
 def _linear_one(x: Sequence[Value | Number], rows: list[tuple[tuple, list[float]]], extra: int) -> list[Value]:
     """[Dot.apply(*row, *x, 1.0) for each row], each row's numbers read once per call, the input's once for all
-    rows: weights are most of what a forward pass reads (the demo step: 165M instructions, 238M without)."""
-    xs, x_numbers = _arguments("linear", tuple(_entries(x, "linear") + [1.0] * extra))
+    rows (with the bias's input 1.0): weights are most of what a forward pass reads."""
+    xs, x_numbers = _arguments("linear", tuple(_entries(x, "linear")))
+    xs, x_numbers = xs + (1.0,) * extra, x_numbers + [1.0] * extra
     if rows and len(rows[0][0]) != len(xs):
         n, m = len(rows[0][0]) - extra, len(xs) - extra
         raise ValueError(f"linear(): the weight rows have {n} entries, the input {m}")
-    return [_node(Dot, (*w, *xs), w_numbers + x_numbers, builtins.sum(map(operator.mul, w_numbers, x_numbers)))
+    return [_node(Dot, w + xs, w_numbers + x_numbers, builtins.sum(map(operator.mul, w_numbers, x_numbers)))
             for w, w_numbers in rows]  # fmt: skip
 
 

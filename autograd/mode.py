@@ -10,8 +10,7 @@ from typing import NoReturn
 # This thread's switches (grad_enabled, anomaly): one tuple, as every new node reads both. A context variable is
 # per thread as a threading.local is (a new thread starts from the defaults), and per asyncio task as well.
 _switches: ContextVar[tuple[bool, bool]] = ContextVar("switches", default=(True, False))
-# While autograd.compile traces a function in this thread: its refusal, called with what the function did when
-# it looked at a number (the program it writes could not follow a branch chosen by that number).
+# While autograd.compile traces in this thread: what a Value calls when the function looks at a number.
 _refusal: ContextVar[Callable[[str], NoReturn] | None] = ContextVar("refusal", default=None)
 
 

@@ -61,7 +61,12 @@ class Function:
 
 def _arguments(name: str, args: tuple) -> tuple[tuple, list[float]]:
     """The arguments as a node keeps them (Values as they are, numbers as floats: constants), and their numbers."""
-    try:  # reading the numbers is the check in the usual case: Values and floats only
+    try:  # reading the numbers is the check: of Values only (a layer's weights), without a test per entry
+        if args and type(args[0]) is not float:
+            return args, [a._data for a in args]
+    except AttributeError:
+        pass
+    try:  # Values and floats (the inputs of a first layer: all floats)
         return args, [a if type(a) is float else a._data for a in args]
     except AttributeError:  # an int, a NumPy number, or something that is neither a Value nor a number
         for a in args:
@@ -75,7 +80,9 @@ def _node(fn: type[Function], args: tuple, numbers: Sequence[float], data: float
     out = _new(Value)  # not Value(data): data is a float already, and __init__'s checks cost as much as the rest
     out._data, out.grad, out.label = data, 0.0, ""
     grad_enabled, anomaly = _switches.get()  # this thread's switches, in one read
-    out._fn, out._args, out._saved = (fn, args, numbers) if grad_enabled else (None, (), ())
+    out._fn, out._args, out._saved = fn, args, numbers  # (three stores: a tuple to unpack cost the demo step 2M)
+    if not grad_enabled:
+        out._fn, out._args, out._saved = None, (), ()
     if anomaly and not math.isfinite(data):
         inputs = ", ".join(repr(a if type(a) is float else a._data) for a in args)
         raise FloatingPointError(f"detect_anomaly: {fn.name!r} returned {data} from inputs ({inputs})")
@@ -166,16 +173,14 @@ def pow_scalar(x: Any, c: float) -> Any:
 
 def _operator(fn: type[Function], reflected: bool = False) -> Callable[[Value, Value | Number], Value]:
     """The Value operator that applies fn to (self, other), or to (other, self) when reflected (2 * x)."""
-    if reflected:
-        return lambda self, other: _binary(fn, other, self)
-    return lambda self, other: _binary(fn, self, other)
+    return lambda self, other: _binary(fn, other, self) if reflected else _binary(fn, self, other)
 
 
 def _method(fn: type[Function]) -> Callable[[Value], Value]:
     """The Value method `x.name()` (or `-x`, `abs(x)`) that applies the one-argument op fn to x, with fn's docstring."""
 
     def method(self: Value) -> Value:
-        return _unary(fn, self)
+        return _node(fn, (self,), (self._data,), fn.forward(self._data))
 
     method.__name__, method.__qualname__, method.__doc__ = fn.name, f"Value.{fn.name}", fn.__doc__
     return method
@@ -249,9 +254,8 @@ class Value:
     def __format__(self, spec: str) -> str:
         return format(self._data, spec) if spec else repr(self)
 
-    # Comparisons look at the numbers and return plain bools, so `max(a, b)` and `sorted` work; the value
-    # they pick keeps its place in the graph, so the gradient flows to the winner. `==` and hashing stay
-    # identity-based: Values are nodes, and sets and dicts of nodes must work.
+    # Comparisons look at the numbers and return plain bools (so `max(a, b)` and `sorted` work, and the gradient
+    # flows to the winner); `==` and hashing stay identity-based: Values are nodes, kept in sets and dicts.
     __lt__, __le__ = _comparison(operator.lt), _comparison(operator.le)
     __gt__, __ge__ = _comparison(operator.gt), _comparison(operator.ge)
 
@@ -319,17 +323,10 @@ def _binary(fn: type[Function], a: Any, b: Any) -> Any:
     return _node(fn, (a, b), numbers, fn.forward(*numbers))
 
 
-def _unary(fn: type[Function], x: Value) -> Value:
-    """fn(x) for a Value x: the methods (exp, relu...) take this path, for the same reason."""
-    number = x._data
-    return _node(fn, (x,), (number,), fn.forward(number))
-
-
 def _seed(grad: Any, name: str, create_graph: bool) -> Any:
-    if isinstance(grad, Value):
-        return grad if create_graph else grad.data
-    if _is_number(grad):
-        return float(grad)
+    """The gradient a pass starts from: a Value as it is with create_graph, else a float."""
+    if isinstance(grad, Value) or _is_number(grad):
+        return grad if create_graph and isinstance(grad, Value) else float(grad)
     raise TypeError(f"{name} must be a Value or a number, got {type(grad).__name__}")
 
 
