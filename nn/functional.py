@@ -55,7 +55,7 @@ BCE_EPSILON = 9.999999960041972e-13
 
 
 def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    return type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, bool))  # a float: no ABC check
 
 
 def _check_reduction(reduction: object) -> None:

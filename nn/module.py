@@ -54,17 +54,18 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # --- what a module contains -------------------------------------------------------------------------
-    def _members(self) -> Iterator[tuple[str, int | None, Any]]:
-        """(attribute, index in it or None, item) for each Value or Module among the public attributes, lists
-        opened, in order."""
+    def _members(self, modules_only: bool = False) -> Iterator[tuple[str, int | None, Any]]:
+        """(attribute, index in it or None, item) for each Value or Module (each Module, with modules_only) among
+        the public attributes, lists opened, in order."""
+        kinds = Module if modules_only else (Value, Module)
         for name, item in vars(self).items():
             if name.startswith("_"):
                 continue
             if isinstance(item, (list, tuple)):
                 for i, element in enumerate(item):
-                    if isinstance(element, (Value, Module)):
+                    if isinstance(element, kinds):
                         yield name, i, element
-            elif isinstance(item, (Value, Module)):
+            elif isinstance(item, kinds):
                 yield name, None, item
 
     def _named_members(self) -> Iterator[tuple[str, Any]]:
@@ -74,9 +75,8 @@ class Module:
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules with their names, in order."""
-        for name, item in self._named_members():
-            if isinstance(item, Module):
-                yield name, item
+        for name, i, item in self._members(modules_only=True):
+            yield (name if i is None else f"{name}.{i}"), item
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module ('' as its name) and every module inside it, depth first, with dotted names."""
@@ -88,8 +88,13 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self) -> list[Module]:
-        """This module and every module inside it."""
-        return [m for _, m in self.named_modules()]
+        """This module and every module inside it, in the order of named_modules() (train() walks it each epoch)."""
+        result, stack = [], [self]
+        while stack:
+            module = stack.pop()
+            result.append(module)
+            stack.extend(reversed([item for _, _, item in module._members(modules_only=True)]))
+        return result
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name (`layers.0.neurons.3.w.1`), in registration order.
