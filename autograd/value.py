@@ -173,7 +173,8 @@ def pow_scalar(x: Any, c: float) -> Any:
 
 def _operator(fn: type[Function], reflected: bool = False) -> Callable[[Value, Value | Number], Value]:
     """The Value operator that applies fn to (self, other), or to (other, self) when reflected (2 * x)."""
-    return lambda self, other: _binary(fn, other, self) if reflected else _binary(fn, self, other)
+    return ((lambda self, other: _binary(fn, other, self)) if reflected  # decided once, not on every call
+            else (lambda self, other: _binary(fn, self, other)))
 
 
 def _method(fn: type[Function]) -> Callable[[Value], Value]:

@@ -68,11 +68,6 @@ class Module:
             elif isinstance(item, kinds):
                 yield name, None, item
 
-    def _named_members(self) -> Iterator[tuple[str, Any]]:
-        """(name, item) for each of _members: `w.3` for an item of a list."""
-        for name, i, item in self._members():
-            yield (name if i is None else f"{name}.{i}"), item
-
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules with their names, in order."""
         for name, i, item in self._members(modules_only=True):
