@@ -1,13 +1,14 @@
 """Training benchmark: micrograd's demo step against micrograd 0.1.0, and the time to learn the 8x8 digits.
 
-    python benchmarks/train.py [--repeats 7] [--budget 120] [--batch-size 32] [--lr 0.01] [--seed 0]
+    python benchmarks/train.py [--repeats 7] [--budget 120] [--batch-size 32] [--lr 0.02] [--seed 0]
 
 1. micrograd's demo step (benchmarks/demo_step.py: moons(100), MLP(2, [16, 16, 1]), hinge + 1e-4·L2,
    backward, SGD, zero_grad) in chaingrad, in chaingrad's nn.fit, and in micrograd 0.1.0, interleaved in the
    same run; medians and ratios, in a training loop and on a fresh heap. Target (issue 3): at least 30x
    faster than micrograd.
-2. MLP(64, [32, 10]) on digits: 75/25 split, cross-entropy, Adam, mini-batches, nn.fit one epoch at a time
-   with the held-out accuracy measured after every epoch. Targets: 95% in under 10 s, 97% in under 30 s.
+2. MLP(64, [32, 10]) on digits: 75/25 split, the pixels standardized (nn.StandardScaler fitted on the
+   training split), cross-entropy, Adam, mini-batches, nn.fit one epoch at a time with the held-out accuracy
+   measured after every epoch. Targets: 95% in under 10 s, 97% in under 30 s (with compile=True, under 3 s).
 All of the benchmarks in one table: run_all.py.
 """
 
@@ -25,7 +26,7 @@ from benchmarks.common import ms, print_table  # noqa: E402
 from nn import optim  # noqa: E402
 
 
-def digits(budget: float = 120.0, batch_size: int = 32, lr: float = 1e-2, seed: int = 0, verbose: bool = True,
+def digits(budget: float = 120.0, batch_size: int = 32, lr: float = 2e-2, seed: int = 0, verbose: bool = True,
            n_samples: int | None = None, compile: bool = False) -> dict:  # fmt: skip
     """Seconds of training until MLP(64, [32, 10]) first reaches 95% and 97% held-out accuracy on digits
     (with compile=True, by nn.fit(compile=True): the first epoch's seconds include the tracing)."""
@@ -33,10 +34,15 @@ def digits(budget: float = 120.0, batch_size: int = 32, lr: float = 1e-2, seed: 
     if n_samples is not None:  # a small run for the tests
         X, y = X[:n_samples], y[:n_samples]
     X_train, X_test, y_train, y_test = nn.train_test_split(X, y, test_size=0.25, seed=seed)
+    # Standardized pixels train in fewer epochs. To 97% with Adam(lr=0.02), seeds 0-7: 4, 4, 6, 3, 2, 3, 3 epochs
+    # and one not in 14; the pixels / 16 alone, seeds 0-3: 8, not in 14, 11, not in 14 (lr=0.01: 13, 12, 7, 9).
+    # The scaler is fitted on the training split only: nothing is learnt from the held-out one.
+    scaler = nn.StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     model = nn.MLP(64, [32, 10], seed=seed)
     adam = optim.Adam(model.parameters(), lr=lr)
     say = print if verbose else (lambda *a, **k: None)
-    say(f"\nMLP(64, [32, 10]) on digits: {len(y_train)} train / {len(y_test)} test, cross-entropy, "
+    say(f"\nMLP(64, [32, 10]) on digits: {len(y_train)} train / {len(y_test)} test, standardized, cross-entropy, "
           f"Adam lr={lr}, batch_size={batch_size}")  # fmt: skip
     say(f"   held-out accuracy after every epoch (budget {budget:.0f} s)")
     goals = [0.95, 0.97]
@@ -71,7 +77,7 @@ def main() -> dict:
     parser.add_argument("--repeats", type=int, default=15, help="rounds of demo steps per engine (medians reported)")
     parser.add_argument("--budget", type=float, default=120.0, help="seconds allowed for the digits run")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument("--lr", type=float, default=2e-2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     names = ("chaingrad", "chaingrad-fit", "micrograd")

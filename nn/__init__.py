@@ -4,6 +4,7 @@ from nn import init, optim
 from nn.data import (
     DATASETS,
     DataLoader,
+    StandardScaler,
     load_digits,
     make_blobs,
     make_circles,
@@ -20,8 +21,8 @@ from nn.train import History, accuracy, fit, outputs, predict
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Dropout", "ACTIVATIONS", "init", "optim",
-    "DATASETS", "DataLoader", "load_digits", "make_blobs", "make_circles", "make_moons", "make_spiral",
-    "make_xor", "train_test_split",
+    "DATASETS", "DataLoader", "StandardScaler", "load_digits", "make_blobs", "make_circles", "make_moons",
+    "make_spiral", "make_xor", "train_test_split",
     "load", "save", "to_torch", "from_torch",
     "fit", "accuracy", "predict", "outputs", "History",
 ]  # fmt: skip

@@ -6,6 +6,7 @@ import math
 import numbers
 import random
 import reprlib
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from nn.rng_state import get_rng_state, set_rng_state
 __all__ = [
     "DATASETS",
     "DataLoader",
+    "StandardScaler",
     "load_digits",
     "make_blobs",
     "make_circles",
@@ -333,6 +335,75 @@ class DataLoader:
     def __repr__(self) -> str:
         return (f"DataLoader(n_samples={len(self.y)}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})")
+
+
+class StandardScaler:
+    """Each feature moved to mean 0 and scaled to standard deviation 1: x' = (x - mean_) / scale_.
+
+    `fit(X_train)` measures mean_ and scale_ (the standard deviation over the samples, ddof=0; 1.0 for a
+    feature that is constant, or varies only within the rounding of its mean) and `transform` applies them,
+    as scikit-learn's StandardScaler. Fit it on the training split only and transform the test split with the
+    same numbers: the test set must not leak into training. Features of similar size let one learning rate
+    suit every weight, so training takes fewer epochs.
+    """
+
+    def __init__(self) -> None:
+        self.mean_: list[float] | None = None
+        self.scale_: list[float] | None = None
+
+    def fit(self, X: Sequence[Sequence[float]]) -> StandardScaler:
+        """Measure each feature's mean and standard deviation on X (one row per sample); returns self."""
+        rows = _rows(X, None)
+        columns = list(zip(*rows))
+        n = len(rows)
+        self.mean_ = [c[0] if min(c) == max(c) else math.fsum(c) / n for c in columns]  # a constant's mean is itself
+        self.scale_ = []
+        for c, m in zip(columns, self.mean_):
+            std = math.sqrt(math.fsum((v - m) ** 2 for v in c) / n)
+            # spread within the rounding of the mean: constant (scikit-learn's test), not scaled up to ±1
+            self.scale_.append(std if std > n * abs(m) * sys.float_info.epsilon and std > 0.0 else 1.0)
+        return self
+
+    def transform(self, X: Sequence[Sequence[float]]) -> list[list[float]]:
+        """X with each feature standardized by the numbers fit() measured: new lists, X is left as it was."""
+        if self.mean_ is None or self.scale_ is None:
+            raise RuntimeError("this StandardScaler is not fitted yet: call fit(X_train) before transform()")
+        mean, scale = self.mean_, self.scale_
+        return [[(v - m) / s for v, m, s in zip(row, mean, scale)] for row in _rows(X, len(mean))]
+
+    def fit_transform(self, X: Sequence[Sequence[float]]) -> list[list[float]]:
+        """fit(X), then transform(X)."""
+        return self.fit(X).transform(X)
+
+    def __repr__(self) -> str:
+        return "StandardScaler()" if self.mean_ is None else f"StandardScaler(n_features={len(self.mean_)})"
+
+
+def _rows(X: Any, width: int | None) -> list[list[float]]:
+    """X as rows of floats, once checked: a non-empty list of rows of finite real numbers, all `width` long
+    (the first row's width when None)."""
+    X = from_array(X, "X")
+    if not isinstance(X, Sequence) or isinstance(X, (str, bytes)):
+        raise TypeError(f"X must be a list of rows (one per sample), got {type(X).__name__}")
+    if not X:
+        raise ValueError("X is empty: it must hold at least one row (one per sample)")
+    rows = []
+    for i, row in enumerate(X):
+        if not isinstance(row, Sequence) or isinstance(row, (str, bytes)):
+            raise TypeError(f"X[{i}] must be a row of numbers (one per feature), got {type(row).__name__}")
+        expected = len(X[0]) if width is None else width
+        if not row:
+            raise ValueError(f"X[{i}] is empty: a row holds one number per feature, at least one")
+        if len(row) != expected:
+            against = "X[0] has" if width is None else "the scaler was fitted on"
+            raise ValueError(f"X[{i}] has {len(row)} features, but {against} {expected}: every row must have "
+                             "the same number of features")  # fmt: skip
+        for j, v in enumerate(row):
+            if not is_finite_real(v):
+                error = ValueError if is_real(v) else TypeError  # nan or inf; a str, None, a bool...
+                raise error(f"X[{i}][{j}] must be a finite number, got {reprlib.repr(v)}")
+        rows.append([float(v) for v in row])
+    return rows
 
 
 # ---------------------------------------------------------------------------
