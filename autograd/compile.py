@@ -353,6 +353,8 @@ class _Writer:
     def _vector_name(self, vector: _Vector) -> str:
         first = vector.entries[0]
         if vector.packed:  # a neuron's weights and bias: l0_n3_row for layers.0.neurons.3
+            if len({self.module.get(e) for e in vector.entries}) > 1:  # several modules' (an L2 penalty's dot)
+                return "all_params"
             return identifier(_short(self.module[first]) + "_row", "row") if self.module.get(first) else "row"
         return "xs" if all(type(e) is float or e in self.given for e in vector.entries) else "hs"
 
@@ -383,6 +385,8 @@ class _Writer:
     def _comment(self, node: Value) -> str:
         parents = [e for v in self.sides[node] for e in v.entries] if node in self.sides else node.parents
         owners = [m for m in dict.fromkeys(self.module.get(a, "") for a in parents) if m]
+        if len(owners) > 3:  # a penalty over the whole model: its first and last module, not a line of 30
+            owners = [f"{owners[0]} ... {owners[-1]} ({len(owners)} modules)"]
         return f"  # {', '.join(owners)}: {node.op}" if owners else f"  # {node.op}"
 
     def _function(self, fn: type[Function], which: str) -> str:
