@@ -387,7 +387,10 @@ class _Writer:
         owners = [m for m in dict.fromkeys(self.module.get(a, "") for a in parents) if m]
         if len(owners) > 3:  # a penalty over the whole model: its first and last module, not a line of 30
             owners = [f"{owners[0]} ... {owners[-1]} ({len(owners)} modules)"]
-        return f"  # {', '.join(owners)}: {node.op}" if owners else f"  # {node.op}"
+        # an op's name is its author's text (Function.name): "+" or "leaky_relu" as it is, anything else as an
+        # identifier, so that no newline in it can end the comment and start a line of code
+        op = node.op if re.fullmatch(r"[A-Za-z0-9_+\-*/.]+", node.op) else identifier(node.op, "op")
+        return f"  # {', '.join(owners)}: {op}" if owners else f"  # {op}"
 
     def _function(self, fn: type[Function], which: str) -> str:
         """The program's name for fn's forward or backward, called as it is (a name no number has)."""
@@ -735,11 +738,15 @@ class Compiled:
         values = [row[0] if program.n_outputs == 1 else list(row) for row in rows]
         return values if self.per_sample else values[0]
 
-    def _penalty(self) -> float:
+    def _penalty_of_parameters(self) -> Program:
+        """The penalty's program (traced at the first call): its value and gradients, once per call, no loop."""
         if self._penalty_program is None:
             _, out = _trace(self.penalty, ())  # type: ignore[arg-type]
             self._penalty_program = _program("grad", _Writer([out], [], self.names), [out], None)
-        program = self._penalty_program
+        return self._penalty_program
+
+    def _penalty(self) -> float:
+        program = self._penalty_of_parameters()
         total, grads = program.run(_numbers(program.params), [], 1.0)
         _add_grads(program.params, grads)
         return total
@@ -751,7 +758,14 @@ class Compiled:
         return self._shaped(program, program.run(_numbers(program.params), batch, 1.0))
 
     def code(self, *args: Any, kind: str = "grad") -> str:
-        """The generated program for these arguments' shapes ("grad": forward and backward; or "forward")."""
+        """The generated program for these arguments' shapes: kind "grad" (forward and backward), "forward", or
+        "penalty" (the penalty's own program, which each call runs once after the loop; no arguments needed)."""
+        if kind == "penalty":
+            if self.penalty is None:
+                raise ValueError("this compiled function has no penalty: compile(..., penalty=...) gives one")
+            return self._penalty_of_parameters().code
+        if kind not in ("grad", "forward"):
+            raise ValueError(f"kind must be 'grad', 'forward' or 'penalty', got {kind!r}")
         return self._get(kind, self._batch(args)[0]).code
 
 

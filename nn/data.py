@@ -361,7 +361,7 @@ class StandardScaler:
         for c, m in zip(columns, self.mean_):
             std = math.sqrt(math.fsum((v - m) ** 2 for v in c) / n)
             # spread within the rounding of the mean: constant (scikit-learn's test), not scaled up to ±1
-            self.scale_.append(std if std > n * abs(m) * sys.float_info.epsilon and std > 0.0 else 1.0)
+            self.scale_.append(std if std > n * abs(m) * sys.float_info.epsilon else 1.0)  # (0 > 0 is False too)
         return self
 
     def transform(self, X: Sequence[Sequence[float]]) -> list[list[float]]:
@@ -388,10 +388,11 @@ def _rows(X: Any, width: int | None) -> list[list[float]]:
     if not X:
         raise ValueError("X is empty: it must hold at least one row (one per sample)")
     rows = []
+    expected = width
     for i, row in enumerate(X):
         if not isinstance(row, Sequence) or isinstance(row, (str, bytes)):
             raise TypeError(f"X[{i}] must be a row of numbers (one per feature), got {type(row).__name__}")
-        expected = len(X[0]) if width is None else width
+        expected = len(row) if expected is None else expected
         if not row:
             raise ValueError(f"X[{i}] is empty: a row holds one number per feature, at least one")
         if len(row) != expected:

@@ -78,6 +78,17 @@ def test_the_per_sample_form_with_a_penalty_equals_eager_backward_over_the_batch
     assert same_float(loss, eager.data, 1e-12)
     for g, p in zip(compiled, params, strict=True):
         assert same_float(g, p.grad, 1e-12, 1e-15)
+    penalty_code = step.code(kind="penalty")  # the program each call runs once after the loop, printed too
+    assert "0.0001 * dot0" in penalty_code and " in batch:" not in penalty_code  # no loop over the samples
+
+
+def test_code_takes_only_its_three_kinds_so_no_string_of_the_caller_becomes_code() -> None:
+    step = autograd.compile(lambda x: x * 2.0)
+    with pytest.raises(ValueError, match="kind must be 'grad', 'forward' or 'penalty'"):
+        step.code(1.0, kind="grad(): pass\nimport os\ndef x")
+    with pytest.raises(ValueError, match="has no penalty"):
+        step.code(kind="penalty")
+    assert step.code(1.0, kind="forward").startswith("def forward(")
 
 
 def test_gradients_add_into_grad_as_backward_does_and_parameters_are_read_at_each_call() -> None:
@@ -179,6 +190,25 @@ def test_labels_and_parameter_names_become_identifiers_never_code() -> None:
     code = step.code(2.0)
     assert "__import__" not in code and "'" not in code and "system" not in code and "import os" not in code
     compile(code, "<test>", "exec")
+
+
+def test_an_ops_own_name_with_a_newline_in_it_cannot_start_a_line_of_the_program() -> None:
+    class Doubled(Function):
+        name = "double\n    raise SystemExit('ran the name')\n#"  # it would sit in a comment, at the right indent
+
+        @staticmethod
+        def forward(x: float) -> float:
+            return 2.0 * x
+
+        @staticmethod
+        def backward(g: float, out: float, x: float) -> tuple[float]:
+            return (2.0 * g,)
+
+    w = Value(0.25)
+    step = autograd.compile(lambda x: Doubled.apply(w * x))
+    assert step(3.0) == 1.5 and w.grad == 6.0
+    code = step.code(3.0)
+    assert "raise" not in code.replace("double_raise_SystemExit", "") and "'" not in code and "\n#" not in code
 
 
 def test_the_printed_program_names_parameters_by_module_and_comments_each_neuron() -> None:
