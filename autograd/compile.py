@@ -127,7 +127,8 @@ class Sym:
 
     def __getattr__(self, name: str) -> Callable[[], Sym]:
         if name in _FUNCTIONS:  # x.exp(), x.log()...: what autograd.floats calls on anything not a float
-            return lambda: _call(name, self)
+            own = _FUNCTIONS[_FUNCTIONS.index(name)]  # the table's text: a str subclass could format as anything
+            return lambda: _call(own, self)
         raise AttributeError(name)
 
 
@@ -174,12 +175,16 @@ def _shape(x: Any) -> Any:
     return None
 
 
-def _inputs(shape: Any, label: str, out: list[Value]) -> Any:
-    """Input Values in the given shape, labelled like x[0][2], appended to `out` in order."""
+Places = list[tuple[Value, tuple[int, ...]]]  # the inputs of a trace, each with its place: (argument, index...)
+
+
+def _inputs(shape: Any, place: tuple[int, ...], out: Places) -> Any:
+    """Input Values in the given shape, appended to `out` in order with their place: (0, 2) is the first
+    argument's entry 2, labelled arg0[2]. The program names them by place (a traced function may relabel them)."""
     if shape is None:
-        out.append(Value(0.0, label))
-        return out[-1]
-    return [_inputs(s, f"{label}[{i}]", out) for i, s in enumerate(shape)]
+        out.append((Value(0.0, f"arg{place[0]}" + "".join(f"[{i}]" for i in place[1:])), place))
+        return out[-1][0]
+    return [_inputs(s, (*place, i), out) for i, s in enumerate(shape)]
 
 
 def _flat(x: Sequence[Any], out: list[float]) -> list[float]:
@@ -235,10 +240,11 @@ def _target(names: list[str], shapes: Sequence[Any]) -> str:
     return _tuple(parts)
 
 
-def _trace(fn: Callable[..., Any], shapes: Sequence[Any]) -> tuple[list[Value], Any]:
-    """Run fn once on input Values of these shapes, refusing any look at a number (see _refuse)."""
-    inputs: list[Value] = []
-    args = [_inputs(s, f"arg{i}", inputs) for i, s in enumerate(shapes)]
+def _trace(fn: Callable[..., Any], shapes: Sequence[Any]) -> tuple[Places, Any]:
+    """Run fn once on input Values of these shapes, refusing any look at a number (see _refuse): (the inputs
+    with their places, fn's result)."""
+    inputs: Places = []
+    args = [_inputs(s, (i,), inputs) for i, s in enumerate(shapes)]
     token = _refusal.set(_refuse)
     try:
         with enable_grad():
@@ -279,7 +285,8 @@ class _Vector:
 class _Writer:
     """The statements of one traced graph: a name for every number, the forward pass, the backward pass."""
 
-    def __init__(self, roots: list[Value], inputs: list[Value], names: dict[Value, str]) -> None:
+    def __init__(self, roots: list[Value], places: Places, names: dict[Value, str]) -> None:
+        inputs = [v for v, _ in places]
         self.order = topological_order(roots, cut=False)
         interior, given = set(self.order), set(inputs)
         leaves = [a for node in self.order for a in node._args if type(a) is not float and a not in interior]
@@ -290,10 +297,9 @@ class _Writer:
         self.taken = {"div", "pow", "abs", "inf", "nan", "isfinite", "params", "batch", "seed", "total", "outputs",
                       "sample", "parts", "sum", "map", "all", "zip", "s", "v", "mul", "list", *_FUNCTIONS}  # fmt: skip
         self.name: dict[Value, str] = {}
-        for v in inputs:  # arg0[3] is x3, arg1[0] is y0...: one letter per argument
-            argument, index = v.label[3:].split("[", 1) if "[" in v.label else (v.label[3:], "")
-            letter = "xyzuvw"[int(argument)] if int(argument) < 6 else f"a{argument}_"
-            self.name[v] = self._fresh(letter + re.sub(r"\D+", "_", index).strip("_"))
+        for v, (argument, *index) in places:  # arg0[3] is x3, arg1[0] is y0...: one letter per argument
+            letter = "xyzuvw"[argument] if argument < 6 else f"a{argument}_"
+            self.name[v] = self._fresh(letter + "_".join(map(str, index)))
         self.module: dict[Value, str] = {}
         self.vectors, self.sides = self._wide_dots(given)
         for i, p in enumerate(self.params):
@@ -303,7 +309,8 @@ class _Writer:
                 self.name[p] = self._fresh(identifier(_short(full) or p.label, f"p{i}") if full or p.label else f"p{i}")
         counts: dict[str, int] = {}
         for node in self.order:
-            kind = identifier(node.label, "v") if node.label else _KINDS.get(node.op, identifier(node.op, "v"))
+            op = _op_text(node)
+            kind = identifier(node.label, "v") if node.label else _KINDS.get(op, identifier(op, "v"))
             counts[kind] = counts.get(kind, -1) + 1
             self.name[node] = self._fresh(f"{kind}{counts[kind]}")
         self.grad = {v: self._fresh(f"g_{n}") for v, n in self.name.items() if v not in given}
@@ -358,6 +365,13 @@ class _Writer:
             return identifier(_short(self.module[first]) + "_row", "row") if self.module.get(first) else "row"
         return "xs" if all(type(e) is float or e in self.given for e in vector.entries) else "hs"
 
+    def reference(self, v: Value) -> str:
+        """v as the program reads it: its name, or its place in the packed tuple that holds it."""
+        if v in self.name:
+            return self.name[v]
+        vector = self.packed_in[v]
+        return f"{vector.name}[{vector.entries.index(v)}]"
+
     def layout(self) -> list[Any]:
         """The parameters as the program takes them: each a number, or one tuple for a packed vector."""
         out: list[Any] = []
@@ -389,7 +403,7 @@ class _Writer:
             owners = [f"{owners[0]} ... {owners[-1]} ({len(owners)} modules)"]
         # an op's name is its author's text (Function.name): "+" or "leaky_relu" as it is, anything else as an
         # identifier, so that no newline in it can end the comment and start a line of code
-        op = node.op if re.fullmatch(r"[A-Za-z0-9_+\-*/.]+", node.op) else identifier(node.op, "op")
+        op = _op_text(node)
         return f"  # {', '.join(owners)}: {op}" if owners else f"  # {op}"
 
     def _function(self, fn: type[Function], which: str) -> str:
@@ -593,6 +607,15 @@ class _Writer:
 _KINDS = {"+": "add", "-": "sub", "*": "mul", "/": "quot", "**": "pow"}  # op symbols as names of numbers
 
 
+def _op_text(node: Value) -> str:
+    """node's op name as a program may show it: "+" or "leaky_relu" as it is, anything else as an identifier.
+    The name is its author's text (Function.name): no newline in it may end a comment and start a line of code,
+    and the text written is the one matched, never the object (a str subclass formats as it likes)."""
+    raw = node.op if isinstance(node.op, str) else ""
+    matched = re.fullmatch(r"[A-Za-z0-9_+\-*/.]+", raw)
+    return matched.group(0) if matched else identifier(raw, "op")
+
+
 def _tuple(names: Sequence[str]) -> str:
     return f"{names[0]}," if len(names) == 1 else ", ".join(names)
 
@@ -643,7 +666,7 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[
     else:
         lines.append(f"    {_tuple(names) if names else '_'} = batch")
     body = writer.forward()
-    results = [name.get(o) or repr(o._data) for o in outputs]
+    results = [writer.reference(o) for o in outputs]
     if kind == "grad":
         body += [f"total += {results[0]}"] + ([f"outputs.append(({', '.join(results[1:])},))"] if n_aux else [])
         body += writer.backward(outputs[0], "seed")
@@ -694,7 +717,7 @@ class Compiled:
     def _get(self, kind: str, shapes: tuple) -> Program:
         key = (kind, shapes)
         if key not in self._programs:  # a new shape (or batch size, for a whole-batch function): trace again
-            inputs, out = _trace(self.fn, shapes)
+            places, out = _trace(self.fn, shapes)
             if self.has_aux:  # (loss, aux), as jax.value_and_grad(has_aux=True): aux is one Value or a list
                 if not isinstance(out, tuple) or len(out) != 2:
                     raise TypeError("with has_aux=True a compiled function must return a pair (loss, aux)")
@@ -705,7 +728,7 @@ class Compiled:
             if kind == "grad" and not self.has_aux and len(outputs) != 1:
                 raise TypeError("a compiled function with gradients must return one Value (a loss)")
             n_aux = len(outputs) - 1 if kind == "grad" else 0
-            writer = _Writer(outputs, inputs, self.names)
+            writer = _Writer(outputs, places, self.names)
             self._programs[key] = _program(kind, writer, outputs, shapes if self.per_sample else None, n_aux)
         return self._programs[key]
 
@@ -742,6 +765,8 @@ class Compiled:
         """The penalty's program (traced at the first call): its value and gradients, once per call, no loop."""
         if self._penalty_program is None:
             _, out = _trace(self.penalty, ())  # type: ignore[arg-type]
+            if not isinstance(out, Value):
+                raise TypeError(f"penalty() must return a Value (of the parameters), got {type(out).__name__}")
             self._penalty_program = _program("grad", _Writer([out], [], self.names), [out], None)
         return self._penalty_program
 
@@ -764,9 +789,10 @@ class Compiled:
             if self.penalty is None:
                 raise ValueError("this compiled function has no penalty: compile(..., penalty=...) gives one")
             return self._penalty_of_parameters().code
-        if kind not in ("grad", "forward"):
+        own = {"grad": "grad", "forward": "forward"}.get(kind) if isinstance(kind, str) else None
+        if own is None:  # (the literal, not `kind`: a str subclass equal to "grad" could format as anything)
             raise ValueError(f"kind must be 'grad', 'forward' or 'penalty', got {kind!r}")
-        return self._get(kind, self._batch(args)[0]).code
+        return self._get(own, self._batch(args)[0]).code
 
 
 def compile(fn: Callable[..., Any], *, per_sample: bool = False, reduction: str = "mean",  # noqa: A001
