@@ -156,6 +156,7 @@ def _call(name: str, *args: Any) -> Sym:
 
 def identifier(text: str, fallback: str) -> str:
     """text made into a Python identifier: only ASCII letters, digits and _, so a user's label never becomes code."""
+    text = text if isinstance(text, str) else ""  # a label set to a non-str after the Value was made
     name = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", text)).strip("_")
     name = name if name and not name[0].isdigit() else f"{fallback}_{name}".rstrip("_")
     return name + "_" if keyword.iskeyword(name) else name  # a label "for" or "None" must not become syntax

@@ -84,3 +84,14 @@ def test_a_penalty_that_is_not_a_value_is_refused_by_name() -> None:
     step = autograd.compile(lambda x: x * w, penalty=lambda: 3.0, parameters=[("w", w)])  # type: ignore[arg-type,return-value]
     with pytest.raises(TypeError, match=r"penalty\(\) must return a Value"):
         step(1.0)
+
+
+def test_a_label_set_to_something_not_a_str_is_left_out_of_the_names() -> None:
+    w = Value(2.0)
+
+    def f(x: Value) -> Value:
+        y = x * w
+        y.label = 5  # type: ignore[assignment]  # Value() checks its label; an assignment afterwards is not checked
+        return y
+
+    assert autograd.compile(f, parameters=[("w", w)])(3.0) == 6.0
