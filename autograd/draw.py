@@ -229,11 +229,24 @@ def _font_color(fill: str) -> str:
     return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else "black"
 
 
+def _text(text: Any) -> str:
+    """User text as an exact str (a str subclass's overridden methods or a non-str .label cannot interfere)."""
+    return str.__str__(text if isinstance(text, str) else str(text))
+
+
 def _escape(text: str) -> str:
-    """Make text literal inside a record label (record syntax uses { } | < > and backslash)."""
+    """Make text literal inside a record label (record syntax uses { } | < > and backslash; Graphviz also
+    decodes &entities; in any label)."""
+    text = _text(text).replace("&", "&amp;")
     for ch in '\\{}|<>"':
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+def _plain(text: Any) -> str:
+    """Make text literal as a whole non-record label (an op node, a box title): never an HTML-like label, no
+    escString sequences (\\N, \\l...), no entities, and no trailing backslash that would eat the closing quote."""
+    return graphviz.nohtml(_text(text).replace("\\", "\\\\").replace("&", "&amp;"))
 
 
 def _record(fields: list[str], rankdir: str) -> str:
@@ -343,15 +356,16 @@ def _op_label(value: Value) -> str:
     """The operation's name, with the constants that are shown in it: `* 2.0`, `1.0 -`, `softmax[2]`."""
     fn, args = value._fn, value._args
     assert fn is not None  # only interior nodes have an operation
+    name = _text(fn.name)
     if fn is Softmax or fn is LogSoftmax:
-        return f"{fn.name}[{int(args[0])}]"
+        return _plain(f"{name}[{int(args[0])}]")
     if fn.name in INFIX and len(args) == 2:
         a, b = args
         if type(a) is float:
-            return f"{_constant_text(a)} {fn.name}"
+            return _plain(f"{_constant_text(a)} {name}")
         if type(b) is float:
-            return f"{fn.name} {_constant_text(b)}"
-    return fn.name
+            return _plain(f"{name} {_constant_text(b)}")
+    return _plain(name)
 
 
 def local_derivatives(value: Value) -> list[float]:
@@ -729,7 +743,7 @@ def _add_boxes(g: graphviz.Digraph, by_box: dict[str, list[tuple[str, dict[str, 
     def emit(parent_graph: graphviz.Digraph, box: str, outer: str) -> None:
         # Recursion depth is the module nesting (two or three), never the graph depth.
         with parent_graph.subgraph(name=f"cluster_{next(counter)}") as sub:
-            sub.attr(label=box[len(outer) + 1 :] if outer else box, style="rounded", color="#9ca3af",
+            sub.attr(label=_plain(box[len(outer) + 1 :] if outer else box), style="rounded", color="#9ca3af",
                      fontcolor="#374151", fontsize="11", margin="10")
             for name, attrs in by_box[box]:
                 sub.node(name, **attrs)
@@ -955,9 +969,9 @@ class BackwardAnimation:
             if group is None:
                 continue
             grad = step.grads.get(value, 0.0)
-            for text in group.iter(f"{{{SVG}}}text"):
-                if text.text and text.text.startswith("grad "):
-                    text.text = f"grad {_number_text(grad)}"
+            texts = list(group.iter(f"{{{SVG}}}text"))  # name (if any), data, grad: the grad is the last
+            if texts:
+                texts[-1].text = f"grad {_number_text(grad)}"
             if self._color_by == "grad":
                 for shape in _shapes(group):
                     shape.set("fill", _grad_color(grad))
