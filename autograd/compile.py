@@ -402,9 +402,7 @@ class _Writer:
         owners = [m for m in dict.fromkeys(self.module.get(a, "") for a in parents) if m]
         if len(owners) > 3:  # a penalty over the whole model: its first and last module, not a line of 30
             owners = [f"{owners[0]} ... {owners[-1]} ({len(owners)} modules)"]
-        # an op's name is its author's text (Function.name): "+" or "leaky_relu" as it is, anything else as an
-        # identifier, so that no newline in it can end the comment and start a line of code
-        op = _op_text(node)
+        op = _op_text(node)  # an op's name is its author's text: see _op_text
         return f"  # {', '.join(owners)}: {op}" if owners else f"  # {op}"
 
     def _function(self, fn: type[Function], which: str) -> str:
