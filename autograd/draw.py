@@ -359,7 +359,7 @@ def _op_label(value: Value) -> str:
     name = _text(fn.name)
     if fn is Softmax or fn is LogSoftmax:
         return _plain(f"{name}[{int(args[0])}]")
-    if fn.name in INFIX and len(args) == 2:
+    if name in INFIX and len(args) == 2:
         a, b = args
         if type(a) is float:
             return _plain(f"{_constant_text(a)} {name}")

@@ -399,11 +399,9 @@ def _rows(X: Any, width: int | None) -> list[list[float]]:
             against = "X[0] has" if width is None else "the scaler was fitted on"
             raise ValueError(f"X[{i}] has {len(row)} features, but {against} {expected}: every row must have "
                              "the same number of features")  # fmt: skip
-        for j, v in enumerate(row):
-            if not is_finite_real(v):
-                error = ValueError if is_real(v) else TypeError  # nan or inf; a str, None, a bool...
-                raise error(f"X[{i}][{j}] must be a finite number, got {reprlib.repr(v)}")
-        rows.append([float(v) for v in row])
+        # a finite float as it is; anything else through check_real (an int made a float, else its error)
+        rows.append([v if type(v) is float and math.isfinite(v) else check_real(f"X[{i}][{j}]", v)
+                     for j, v in enumerate(row)])  # fmt: skip
     return rows
 
 
