@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import autograd
+from autograd.compile import WIDE
 from benchmarks import demo_step, engine, run_all, train, wide_step
 
 ENGINES = list(demo_step.ENGINES)
@@ -92,7 +93,7 @@ def test_digits_benchmark_reports_each_goal_reached_or_not() -> None:
 
 
 def test_the_wide_step_compiled_computes_the_eager_loss_and_gradients() -> None:
-    model, X, y = wide_step.workload(batch=3, sizes=(40, 6, 3))
+    model, X, y = wide_step.workload(batch=3, sizes=(WIDE + 8, 6, 3))  # rows wide enough for sum(map(mul, ...))
     onehot = [[1.0 if k == t else 0.0 for k in range(3)] for t in y]
     step = autograd.compile(wide_step._sample_loss(model), per_sample=True)
     loss = step(X, onehot)

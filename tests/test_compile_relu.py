@@ -95,6 +95,24 @@ def test_the_program_sums_a_relus_readers_shares_in_one_line_only_when_it_was_on
     assert "g_l1_n5_w0 += g_dot11 * relu0" in code  # a dot's own block keeps its weights' lines
 
 
+def test_a_layer_over_relus_is_written_input_by_input_skipping_an_input_that_is_0_unless_a_weight_is_not_finite(
+) -> None:  # fmt: skip
+    model, x = with_relus_off(0)
+    step = autograd.compile(lambda x: model(x), parameters=model.named_parameters())
+    code = step.code(x, kind="forward")
+    assert "# layers.1.neurons.0 ... layers.1.neurons.5: 6 dots of the same inputs, input by input" in code
+    assert "dot6 = dot7 = dot8 = dot9 = dot10 = dot11 = 0.0" in code
+    assert "if relu0 or not finite:  # skipped when relu0 is 0: 0 · w adds nothing" in code
+    assert "finite = all(map(isfinite, (l1_n0_w0, l1_n0_w1, " in code
+    hidden = model.layers[0]([Value(a) for a in x])
+    off = next(j for j, h in enumerate(hidden) if h.data == 0.0)  # a relu of layer 0 that is off for x
+    assert step.forward(x) == model([Value(a) for a in x]).data  # the same sums, bit for bit
+    for special in SPECIAL:  # a weight on that input is inf or nan: 0 · w is nan, and so is the output
+        model.layers[1].neurons[2].w[off].data = special
+        eager = model([Value(a) for a in x]).data
+        assert math.isnan(eager) and math.isnan(step.forward(x))
+
+
 def test_a_relu_read_by_a_rule_that_runs_on_numbers_keeps_its_gradient_variable() -> None:
     # softmax's backward is called on numbers and hands back parts[i], overwritten by the next such call
     model = nn.MLP(2, [3, 2], seed=1)

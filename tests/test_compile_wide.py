@@ -38,7 +38,7 @@ def eager_grads(model: nn.Module, loss: Value) -> list[float]:
     return grads
 
 
-@pytest.mark.parametrize("width, hidden", [(WIDE - 2, WIDE - 2), (WIDE - 1, WIDE - 1), (70, 40)])
+@pytest.mark.parametrize("width, hidden", [(WIDE - 2, WIDE - 2), (WIDE - 1, WIDE - 1), (WIDE + 38, WIDE + 8)])
 def test_one_sample_of_a_wide_network_compiles_to_the_eager_numbers_bit_for_bit(width: int, hidden: int) -> None:
     model = nn.MLP(width, [hidden, 3], seed=width)
     X, _, onehot = data(1, width, 3, seed=1)
@@ -56,8 +56,8 @@ def test_one_sample_of_a_wide_network_compiles_to_the_eager_numbers_bit_for_bit(
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_the_per_sample_form_of_a_wide_network_equals_eager_over_the_batch(reduction: str) -> None:
-    model = nn.MLP(40, [36, 36, 4], seed=3)
-    X, labels, onehot = data(12, 40, 4, seed=2)
+    model = nn.MLP(WIDE + 8, [WIDE + 4, WIDE + 4, 4], seed=3)
+    X, labels, onehot = data(12, WIDE + 8, 4, seed=2)
     step = autograd.compile(lambda x, t: cross_entropy(model, x, t), per_sample=True, reduction=reduction)
     loss = step(X, onehot)
     compiled = [p.grad for p in model.parameters()]
