@@ -370,10 +370,10 @@ class _Writer:
         params = set(self.params)
         layers: dict[tuple, list[Value]] = {}
         for node in self.order:
-            n = len(node._args) // 2
             if node._fn is Dot and node not in self.sides:
+                n = len(node._args) // 2
                 weights, xs = node._args[:n], node._args[n:]
-                if (any(type(x) is not float and x._fn is not None and x._fn.stops_at_zero for x in xs)
+                if (any(_made_by_relu(x) for x in xs)
                         and all(w in params if type(w) is not float else math.isfinite(w) for w in weights)):
                     layers.setdefault(xs, []).append(node)
         groups = {dots[0]: dots for dots in layers.values() if len(dots) > 1}
@@ -391,7 +391,7 @@ class _Writer:
         syms = [self._syms(d) for d in dots]
         for i, x in enumerate(dots[0]._args[n:]):
             adds = [f"{name} += {_operand(s[i] * s[n + i], CONDITION)}" for name, s in zip(names, syms)]
-            if type(x) is not float and x._fn is not None and x._fn.stops_at_zero:
+            if _made_by_relu(x):
                 note = f"skipped when {self.name[x]} is 0: 0 · w adds nothing"
                 lines += [f"if {self.name[x]} or not {self.finite}:  # {note}", *["    " + line for line in adds]]
             else:
@@ -652,6 +652,11 @@ class _Writer:
                 defined.update(t for t in targets if t != "_")
                 lines.append(f"{', '.join(targets)} = {v.g_name}")
         return lines
+
+
+def _made_by_relu(x: Any) -> bool:
+    """x is the output of an op that stops at zero (a relu): often exactly 0."""
+    return type(x) is not float and x._fn is not None and x._fn.stops_at_zero
 
 
 _KINDS = {"+": "add", "-": "sub", "*": "mul", "/": "quot", "**": "pow"}  # op symbols as names of numbers
