@@ -22,6 +22,7 @@ import operator
 import re
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from typing import Any, NoReturn
 
 from autograd import floats
@@ -210,25 +211,45 @@ def _size(shape: Any) -> int:
 
 
 def _column(arg: Sequence[Any], shape: Any) -> list[Any]:
-    """One argument's samples as the program's loop unpacks them: a float each, or a tuple of floats each."""
+    """One argument's samples as the program's loop unpacks them: a float each, or a tuple of floats each.
+
+    Every sample is held to what `_shape` asks of sample 0 (numbers, not str, bool or Value) and to its shape.
+    The entries' types are gathered in one pass in C; only an unusual one sends the column through
+    `_check_samples`, sample by sample (which is also the way for lists nested inside each sample)."""
+    flat = shape is None or all(s is None for s in shape)  # a number, or a row of numbers: the usual samples
     try:
-        if shape is None:
-            return list(map(float, arg))
-        flat = all(s is None for s in shape)  # a row of numbers, the usual sample: converted in one pass in C
-        rows = [tuple(map(float, row)) if flat else tuple(_flat(row, [])) for row in arg]
-    except TypeError:
-        for i, e in enumerate(arg):
-            if isinstance(e, (list, tuple)) != (shape is not None):
-                kinds = ("a list", "a number") if shape is None else ("a number", "a list")
-                raise ValueError(f"sample {i} is {kinds[0]} but sample 0 is {kinds[1]}: a per-sample compiled "
-                                 "function takes samples of one shape") from None  # fmt: skip
-        raise  # not a number at all (None, an object): float()'s own message says what it got
+        usual = flat and set(map(type, arg if shape is None else chain.from_iterable(arg))) <= {float, int}
+    except TypeError:  # a number where sample 0 is a list
+        usual = False
+    if not usual:
+        _check_samples(arg, shape)
+    if shape is None:
+        return list(map(float, arg))
+    rows = [tuple(map(float, row)) if flat else tuple(_flat(row, [])) for row in arg]
     n = _size(shape)
     for i, row in enumerate(rows):
         if len(row) != n:
             raise ValueError(f"sample {i} has {len(row)} numbers but sample 0 has {n}: a per-sample "
                              "compiled function takes samples of one shape")  # fmt: skip
     return rows
+
+
+def _check_samples(arg: Sequence[Any], shape: Any) -> None:
+    """A TypeError or ValueError naming the first sample that holds something other than numbers, or is not
+    shaped as sample 0 (the program would read its numbers in the wrong places)."""
+    for i, sample in enumerate(arg):
+        try:
+            got = _shape(sample)
+        except TypeError as error:
+            raise TypeError(f"sample {i}: {error}") from None
+        if (got is None) != (shape is None):
+            kinds = ("a list", "a number") if shape is None else ("a number", "a list")
+            raise ValueError(f"sample {i} is {kinds[0]} but sample 0 is {kinds[1]}: a per-sample compiled "
+                             "function takes samples of one shape")  # fmt: skip
+        if got != shape:
+            n, n0 = _size(got), _size(shape)
+            how = f"has {n} numbers but sample 0 has {n0}" if n != n0 else "nests its lists unlike sample 0"
+            raise ValueError(f"sample {i} {how}: a per-sample compiled function takes samples of one shape")
 
 
 def _target(names: list[str], shapes: Sequence[Any]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -243,6 +244,35 @@ def test_a_per_sample_batch_whose_samples_differ_in_shape_is_refused_naming_the_
         step([[1.0, 2.0]] * 3, [0.0, 1.0, [2.0]])
     with pytest.raises(TypeError, match="NoneType"):  # not a number at all: float() says what it got
         step([[1.0, 2.0]] * 2, [0.0, None])
+
+
+def test_every_sample_of_a_per_sample_batch_is_checked_as_sample_0_is_not_only_the_first() -> None:
+    # float() would take "2.0", True and a Value without a word: each would be a wrong number, silently.
+    w = Value(0.5)
+    step = autograd.compile(lambda xs, t: autograd.sum([w * x for x in xs]) - t, per_sample=True)
+    with pytest.raises(TypeError, match="sample 1: a compiled function takes numbers and lists of numbers, got str"):
+        step([[1.0, 2.0], [1.0, 2.0]], [0.0, "2.0"])
+    with pytest.raises(TypeError, match="sample 2: .* got bool"):
+        step([[1.0, 2.0], [1.0, 2.0], [True, 2.0]], [0.0, 0.0, 0.0])
+    with pytest.raises(TypeError, match="sample 1: .* got Value"):
+        step([[1.0, 2.0], [Value(1.0), 2.0]], [0.0, 0.0])
+    with pytest.raises(TypeError, match="sample 1: .* got str"):  # a str is not a list of numbers either
+        step([[1.0, 2.0], "ab"], [0.0, 0.0])
+    assert w.grad == 0.0  # nothing was run
+    nested = autograd.compile(lambda xs: xs[0][0] * w + xs[1][0], per_sample=True)
+    with pytest.raises(ValueError, match="sample 1 nests its lists unlike sample 0"):
+        nested([[[1.0, 2.0], [3.0]], [[1.0], [2.0, 3.0]]])  # three numbers each, in other places
+
+
+def test_numpy_numbers_in_later_samples_are_numbers_as_in_sample_0() -> None:
+    w = Value(0.5)
+    step = autograd.compile(lambda xs, t: (w * xs[0] + xs[1] - t) ** 2, per_sample=True)
+    rows, targets = [[1.0, 2.0], [3.0, -1.0]], [0.5, 2.0]
+    expected = step(rows, targets)
+    expected_grad, w.grad = w.grad, 0.0
+    mixed = [rows[0], [np.float64(3.0), np.int64(-1)]]
+    assert step(mixed, [0.5, np.float32(2.0)]) == expected
+    assert w.grad == expected_grad
 
 
 def test_a_program_is_much_smaller_work_than_the_graph_it_replaces_but_the_same_numbers() -> None:
