@@ -172,8 +172,11 @@ def _shape(x: Any) -> Any:
     """The nesting of x: None for a number, a tuple of the entries' shapes for a list or tuple."""
     if isinstance(x, (list, tuple)):
         return tuple(_shape(e) for e in x)
-    if isinstance(x, bool) or not hasattr(x, "__float__") or isinstance(x, Value):
-        raise TypeError(f"a compiled function takes numbers and lists of numbers, got {type(x).__name__}")
+    if type(x) is float or type(x) is int:  # the usual entries, without the tests below
+        return None
+    if isinstance(x, bool) or not hasattr(x, "__float__") or isinstance(x, (Value, Iterable)):  # (a NumPy array)
+        hint = "; convert it with .tolist()" if callable(getattr(x, "tolist", None)) else ""
+        raise TypeError(f"a compiled function takes numbers and lists of numbers, got {type(x).__name__}{hint}")
     return None
 
 

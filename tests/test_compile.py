@@ -264,6 +264,20 @@ def test_every_sample_of_a_per_sample_batch_is_checked_as_sample_0_is_not_only_t
         nested([[[1.0, 2.0], [3.0]], [[1.0], [2.0, 3.0]]])  # three numbers each, in other places
 
 
+def test_a_numpy_array_is_refused_with_a_clear_error_and_how_to_pass_it() -> None:
+    w = Value(0.5)
+    whole = autograd.compile(lambda xs: autograd.sum([w * x for x in xs]))
+    per_sample = autograd.compile(lambda xs: autograd.sum([w * x for x in xs]), per_sample=True)
+    message = "takes numbers and lists of numbers, got ndarray; convert it with .tolist()"
+    with pytest.raises(TypeError, match=message):
+        whole(np.array([1.0, 2.0]))  # was NumPy's own "only 0-dimensional arrays can be converted"
+    with pytest.raises(TypeError, match=message):
+        per_sample(np.array([[1.0, 2.0]]))
+    with pytest.raises(TypeError, match="sample 1: .*" + message):
+        per_sample([[1.0, 2.0], np.array([1.0, 2.0])])
+    assert whole(np.array([1.0, 2.0]).tolist()) == 1.5 and w.grad == 1.0 + 2.0
+
+
 def test_numpy_numbers_in_later_samples_are_numbers_as_in_sample_0() -> None:
     w = Value(0.5)
     step = autograd.compile(lambda xs, t: (w * xs[0] + xs[1] - t) ** 2, per_sample=True)
