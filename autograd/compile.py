@@ -70,6 +70,14 @@ class Sym:
     def __float__(self) -> float:
         raise TypeError("a symbol has no number while the program is written")
 
+    def __eq__(self, other: object) -> bool:  # `x == 0.0` in an op's rule: the writer calls its function instead
+        raise TypeError("a symbol cannot be compared with == while the program is written (floats.equal can)")
+
+    def __ne__(self, other: object) -> bool:
+        raise TypeError("a symbol cannot be compared with != while the program is written")
+
+    __hash__ = object.__hash__
+
     def __add__(self, other: Any) -> Sym:
         return _infix(self, "+", other, SUM)
 
@@ -82,11 +90,11 @@ class Sym:
     def __rsub__(self, other: Any) -> Sym:
         return _infix(other, "-", self, SUM)
 
-    def __mul__(self, other: Any) -> Sym:
-        return self if _is_one(other) else _infix(self, "*", other, PRODUCT)  # x · 1.0 is x, bit for bit
+    def __mul__(self, other: Any) -> Sym:  # x · 1.0 is x, bit for bit (but (a < b) · 1.0 is a number, not a bool)
+        return self if _is_one(other) and self.binding != COMPARISON else _infix(self, "*", other, PRODUCT)
 
     def __rmul__(self, other: Any) -> Sym:
-        return self if _is_one(other) else _infix(other, "*", self, PRODUCT)
+        return self if _is_one(other) and self.binding != COMPARISON else _infix(other, "*", self, PRODUCT)
 
     def __truediv__(self, other: Any) -> Sym:
         return _call("div", self, other)  # Python's / raises at 0; div gives inf and nan, as PyTorch
@@ -95,7 +103,8 @@ class Sym:
         return _call("div", other, self)
 
     def __pow__(self, other: Any) -> Sym:  # x ** 1.0 is x, bit for bit (C99's pow), as in x²'s derivative 2x¹
-        return self if _is_one(other) else _call("pow", self, other)  # floats.pow: inf where Python's ** raises
+        # floats.pow: inf where Python's ** raises
+        return self if _is_one(other) and self.binding != COMPARISON else _call("pow", self, other)
 
     def __rpow__(self, other: Any) -> Sym:
         return _call("pow", other, self)
@@ -175,9 +184,13 @@ def _shape(x: Any) -> Any:
     if type(x) is float or type(x) is int:  # the usual entries, without the tests below
         return None
     if isinstance(x, bool) or not hasattr(x, "__float__") or isinstance(x, (Value, Iterable)):  # (a NumPy array)
-        hint = "; convert it with .tolist()" if callable(getattr(x, "tolist", None)) else ""
-        raise TypeError(f"a compiled function takes numbers and lists of numbers, got {type(x).__name__}{hint}")
+        raise TypeError(f"a compiled function takes numbers and lists of numbers, got {_kind(x)}")
     return None
+
+
+def _kind(x: Any) -> str:
+    """x's type, as an error names it; for a NumPy array, with the way to pass its numbers."""
+    return type(x).__name__ + ("; convert it with .tolist()" if callable(getattr(x, "tolist", None)) else "")
 
 
 Places = list[tuple[Value, tuple[int, ...]]]  # the inputs of a trace, each with its place: (argument, index...)
@@ -221,7 +234,9 @@ def _column(arg: Sequence[Any], shape: Any) -> list[Any]:
     `_check_samples`, sample by sample (which is also the way for lists nested inside each sample)."""
     flat = shape is None or all(s is None for s in shape)  # a number, or a row of numbers: the usual samples
     try:
-        usual = flat and set(map(type, arg if shape is None else chain.from_iterable(arg))) <= {float, int}
+        rows_usual = shape is None or set(map(type, arg)) <= {list, tuple}  # (not a str, a dict, a range...)
+        usual = flat and rows_usual and set(map(type, arg if shape is None else chain.from_iterable(arg))) <= {
+            float, int}
     except TypeError:  # a number where sample 0 is a list
         usual = False
     if not usual:
@@ -371,14 +386,20 @@ class _Writer:
                 for e in vector.entries:
                     if type(e) is not float:
                         reads[e] = reads.get(e, 0) + 1
+        holders: dict[Value, int] = {}  # how many vectors hold each entry (the same nodes in another order: two)
+        for vector in vectors.values():
+            for e in set(vector.entries):
+                if type(e) is not float:
+                    holders[e] = holders.get(e, 0) + 1
         params = set(self.params)
         for vector in vectors.values():
             graded = [e for e in vector.entries if type(e) is not float and e not in given]
             every_param = all(type(e) is not float and e in params for e in vector.entries)
             if graded:
-                # a list of gradients: the entries are read by these dots alone, once each, and are all interior
-                # nodes (one list per sample) or all parameters (one list for the whole batch)
-                alone = len(set(vector.entries)) == len(vector.entries) and all(uses[e] == reads[e] for e in graded)
+                # a list of gradients: the entries are read by these dots alone, through this vector only, once
+                # each, and are all interior nodes (one list per sample) or all parameters (one for the batch)
+                alone = len(set(vector.entries)) == len(vector.entries) and all(
+                    uses[e] == reads[e] and holders[e] == 1 for e in graded)
                 kind = every_param or all(e._fn is not None for e in graded)
                 vector.grad = "vector" if alone and kind else "scalar"
             vector.packed = vector.grad == "vector" and every_param
@@ -535,7 +556,7 @@ class _Writer:
                 lines.append(f"{v.g_name} = [0.0] * {len(v.entries)}")  # the engine's interior gradients start at 0
         if root in self.pending:
             self.pending[root].append(Sym(seed))
-        else:
+        elif root not in self.given:  # (an input as the loss: no parameter depends on it, nothing to hand on)
             lines.append(self._share(self.grad[root], seed, defined, []))
         cut = self._cut(under)
         k = cut[0] if cut else -1  # under[:k + 1]: the nodes below the test of _cut
@@ -707,7 +728,7 @@ def _short(name: str) -> str:
         if part.isdigit() and out:
             out[-1] += part
         else:
-            out.append(part[0] if i + 1 < len(parts) and parts[i + 1].isdigit() else part)
+            out.append(part[:1] if i + 1 < len(parts) and parts[i + 1].isdigit() else part)
     return "_".join(out)
 
 
@@ -724,6 +745,7 @@ class Program:
 
     def __init__(self, code: str, run: Callable[..., Any], params: list[Any], n_outputs: int) -> None:
         self.code, self.run, self.params, self.n_outputs = code, run, params, n_outputs
+        self.single = n_outputs == 1  # the function returned one Value (outputs, or aux), not a list of them
 
 
 def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[Any] | None, n_aux: int = 0) -> Program:
@@ -803,17 +825,21 @@ class Compiled:
                 loss, aux = _values(out[0], "a Value (the loss)"), _values(out[1], "Values as aux")
                 outputs = loss + aux if kind == "grad" else aux
             else:
-                outputs = _values(out, "a Value (a loss)" if kind == "grad" else "a Value or a list of Values")
-            if kind == "grad" and not self.has_aux and len(outputs) != 1:
+                loss = outputs = _values(out, "a Value (a loss)" if kind == "grad" else "a Value or a list of Values")
+            if kind == "grad" and len(loss) != 1:
                 raise TypeError("a compiled function with gradients must return one Value (a loss)")
             n_aux = len(outputs) - 1 if kind == "grad" else 0
             writer = _Writer(outputs, places, self.names)
             self._programs[key] = _program(kind, writer, outputs, shapes if self.per_sample else None, n_aux)
+            self._programs[key].single = isinstance(out[1] if self.has_aux else out, Value)
         return self._programs[key]
 
     def _batch(self, args: tuple) -> tuple[tuple, list]:
         if not self.per_sample:
             return tuple(_shape(a) for a in args), _flat(args, [])
+        for a in args:
+            if not isinstance(a, (list, tuple)):
+                raise TypeError(f"a per-sample compiled function takes a list of samples per argument, got {_kind(a)}")
         if not args or any(len(a) != len(args[0]) for a in args):
             raise ValueError("a per-sample compiled function takes one list of samples per argument, all of one length")
         if not len(args[0]):
@@ -837,7 +863,7 @@ class Compiled:
 
     def _shaped(self, program: Program, rows: list[tuple]) -> Any:
         """One float per sample for one output, else a list per sample; just the first row for a whole batch."""
-        values = [row[0] if program.n_outputs == 1 else list(row) for row in rows]
+        values = [row[0] if program.single else list(row) for row in rows]
         return values if self.per_sample else values[0]
 
     def _penalty_of_parameters(self) -> Program:
@@ -896,5 +922,19 @@ def compile(fn: Callable[..., Any], *, per_sample: bool = False, reduction: str 
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
     if penalty is not None and not callable(penalty):
         raise TypeError(f"penalty must be a function of no arguments returning a Value, got {type(penalty).__name__}")
-    names = {v: str(n) for n, v in (parameters or [])}
-    return Compiled(fn, bool(per_sample), reduction, penalty, names, bool(has_aux))
+    return Compiled(fn, bool(per_sample), reduction, penalty, _names(parameters), bool(has_aux))
+
+
+def _names(parameters: Iterable[tuple[str, Value]] | None) -> dict[Value, str]:
+    """{Value: name} from compile()'s parameters=, checked: (name, Value) pairs, as model.named_parameters()."""
+    names: dict[Value, str] = {}
+    try:
+        for name, value in [] if parameters is None else parameters:
+            if not isinstance(name, str) or not isinstance(value, Value):
+                raise TypeError
+            names[value] = str(name)
+    except (TypeError, ValueError):
+        raise TypeError("parameters must be (name, Value) pairs, such as model.named_parameters(), got "
+                        f"{type(parameters).__name__}") from None  # fmt: skip
+    return names
+

@@ -271,7 +271,7 @@ def test_a_numpy_array_is_refused_with_a_clear_error_and_how_to_pass_it() -> Non
     message = "takes numbers and lists of numbers, got ndarray; convert it with .tolist()"
     with pytest.raises(TypeError, match=message):
         whole(np.array([1.0, 2.0]))  # was NumPy's own "only 0-dimensional arrays can be converted"
-    with pytest.raises(TypeError, match=message):
+    with pytest.raises(TypeError, match="takes a list of samples per argument, got ndarray; convert it with"):
         per_sample(np.array([[1.0, 2.0]]))
     with pytest.raises(TypeError, match="sample 1: .*" + message):
         per_sample([[1.0, 2.0], np.array([1.0, 2.0])])

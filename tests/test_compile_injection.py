@@ -74,9 +74,9 @@ def test_a_packed_parameter_returned_as_aux_is_read_at_each_call_not_frozen() ->
     ws = [Value(float(i)) for i in range(40)]  # a dot of 40 pairs: its weights arrive packed as one tuple
     step = autograd.compile(lambda x: (autograd.dot(ws, x), [ws[0]]), per_sample=True, has_aux=True,
                             parameters=[(f"w.{i}", w) for i, w in enumerate(ws)])  # fmt: skip
-    assert step([[1.0] * 40]) == (780.0, [0.0])
+    assert step([[1.0] * 40]) == (780.0, [[0.0]])  # aux a list of one: a list for each sample
     ws[0].data = 123.0
-    assert step([[1.0] * 40]) == (903.0, [123.0])
+    assert step([[1.0] * 40]) == (903.0, [[123.0]])
 
 
 def test_a_penalty_that_is_not_a_value_is_refused_by_name() -> None:
