@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from autograd.mode import is_anomaly_enabled
+from autograd.mode import _refusal, is_anomaly_enabled
 
 
 def is_cut(node: Any) -> bool:
@@ -27,6 +27,8 @@ def topological_order(roots: Sequence[Any], cut: bool = True) -> list[Any]:
     """The interior nodes under the roots (roots included), each after every node it was made from. Leaves
     only receive gradients, so they are left out; so is all that is reached only through a cut (no gradient
     gets through), unless cut=False (the compiler's case: a relu off now may be on for the next input)."""
+    if cut and (refuse := _refusal.get()):  # a backward() or grad() inside a function autograd.compile traces
+        refuse("called backward() or grad()")
     order: list[Any] = []
     seen: set[Any] = set()  # the nodes visited, and the leaves and constants met: each is looked at once
     stack = [(root, False) for root in roots if root._fn is not None]

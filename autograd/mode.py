@@ -47,8 +47,7 @@ class _Switch(ContextDecorator):
 
 
 class no_grad(_Switch):
-    """Operations inside record no inputs (results are leaves): `with no_grad():` or `@no_grad()`, per thread,
-    like `torch.no_grad`."""
+    """Operations inside record no inputs (results are leaves), per thread: `with no_grad():` or `@no_grad()`."""
 
     _position, _value = 0, False
 

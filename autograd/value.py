@@ -20,6 +20,7 @@ from autograd.floats import cos, div, equal, exp, expm1, log, log1p, pow, sigmoi
 from autograd.mode import _refusal, _switches, enable_grad
 
 Number = int | float
+_new = object.__new__  # a node made without __init__ (see _node)
 
 
 class Function:
@@ -81,15 +82,14 @@ def _node(fn: type[Function], args: tuple, numbers: Sequence[float], data: float
     out._data, out.grad, out.label = data, 0.0, ""
     grad_enabled, anomaly = _switches.get()  # this thread's switches, in one read
     out._fn, out._args, out._saved = fn, args, numbers  # (three stores: a tuple to unpack cost the demo step 2M)
-    if not grad_enabled:
+    if not grad_enabled:  # a leaf, its number fixed: autograd.compile's program could not recompute it
+        if refuse := _refusal.get():
+            refuse("computed a Value under no_grad()")
         out._fn, out._args, out._saved = None, (), ()
     if anomaly and not math.isfinite(data):
         inputs = ", ".join(repr(a if type(a) is float else a._data) for a in args)
         raise FloatingPointError(f"detect_anomaly: {fn.name!r} returned {data} from inputs ({inputs})")
     return out
-
-
-_new = object.__new__
 
 
 def _is_number(x: object) -> bool:
@@ -240,8 +240,7 @@ class Value:
         """The operation that made this value, as graphs show it ('+', 'tanh', 'dot'...); '' for a leaf."""
         return self._fn.name if self._fn is not None else ""
 
-    _prev = parents  # micrograd's names for the same two things, so that its code runs unchanged
-    _op = op
+    _prev, _op = parents, op  # micrograd's names for the same two things, so that its code runs unchanged
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

@@ -161,3 +161,28 @@ def test_a_comparison_times_one_is_a_float_as_in_the_eager_engine() -> None:
     got = autograd.compile(lambda x: Step.apply(x * w)).forward(2.0)
     want = Step.apply(Value(2.0) * w).data
     assert got == want and type(got) is float  # was True, a bool
+
+
+def test_a_value_computed_under_no_grad_inside_the_function_is_refused_not_frozen() -> None:
+    w = Value(0.5)
+
+    def f(x: Value, t: Value) -> Value:
+        with autograd.no_grad():  # a stop-gradient target: under no_grad its number would be fixed at trace time
+            target = w * x + t
+        return (w * x - target) ** 2
+
+    with pytest.raises(autograd.TracingError, match="computed a Value under no_grad\\(\\) while it was traced"):
+        autograd.compile(f)(3.0, 1.0)  # gave 3.75 where eager gives 2.5
+    assert f(Value(3.0), Value(1.0)).data == 1.0  # eagerly it is fine
+
+
+def test_backward_or_grad_inside_the_function_is_refused_its_cuts_depend_on_numbers() -> None:
+    w = Value(1.0)
+
+    def f(x: Value) -> Value:
+        (gw,) = autograd.grad((w * x).relu(), w, create_graph=True)  # x where w·x > 0, else 0: a branch
+        return gw * w
+
+    with pytest.raises(autograd.TracingError, match="called backward\\(\\) or grad\\(\\) while it was traced"):
+        autograd.compile(f)(-1.0)  # traced with the relu off, it gave 0 for every later x
+    assert f(Value(2.0)).data == 2.0
