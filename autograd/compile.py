@@ -913,8 +913,10 @@ def compile(fn: Callable[..., Any], *, per_sample: bool = False, reduction: str 
     parameters: (name, Value) pairs, such as model.named_parameters(), to name the variables of the program.
     has_aux=True (jax.value_and_grad's name): fn returns (loss, aux), aux a Value or a list of them (a model's
     outputs), and a call returns (loss, aux's numbers for each sample) from the same pass.
-    A function that looks at a number while it is traced (a comparison, float(), .data) is refused with
-    autograd.TracingError: the program could not follow the branch.
+    A function that looks at a number while it is traced (a comparison, float(), .data), computes under
+    no_grad() or calls backward()/grad() is refused with autograd.TracingError: the program could not follow
+    the branch. The program keeps the parameter Values the trace met: their .data may change between calls,
+    but a parameter replaced by a new Value needs a new compile().
     """
     if not callable(fn):
         raise TypeError(f"compile() takes a function, got {type(fn).__name__}")
