@@ -234,9 +234,9 @@ def _column(arg: Sequence[Any], shape: Any) -> list[Any]:
     `_check_samples`, sample by sample (which is also the way for lists nested inside each sample)."""
     flat = shape is None or all(s is None for s in shape)  # a number, or a row of numbers: the usual samples
     try:
-        rows_usual = shape is None or set(map(type, arg)) <= {list, tuple}  # (not a str, a dict, a range...)
-        usual = flat and rows_usual and set(map(type, arg if shape is None else chain.from_iterable(arg))) <= {
-            float, int}
+        lists = shape is None or set(map(type, arg)) <= {list, tuple}  # each sample a list (not a str, a range...)
+        entries = arg if shape is None else chain.from_iterable(arg)
+        usual = flat and lists and set(map(type, entries)) <= {float, int}
     except TypeError:  # a number where sample 0 is a list
         usual = False
     if not usual:
@@ -929,14 +929,12 @@ def compile(fn: Callable[..., Any], *, per_sample: bool = False, reduction: str 
 
 def _names(parameters: Iterable[tuple[str, Value]] | None) -> dict[Value, str]:
     """{Value: name} from compile()'s parameters=, checked: (name, Value) pairs, as model.named_parameters()."""
-    names: dict[Value, str] = {}
     try:
-        for name, value in [] if parameters is None else parameters:
-            if not isinstance(name, str) or not isinstance(value, Value):
-                raise TypeError
-            names[value] = str(name)
-    except (TypeError, ValueError):
+        pairs: list[tuple[Any, ...]] = [] if parameters is None else [tuple(pair) for pair in parameters]
+    except TypeError:  # not iterable, or pairs that are not (a list of Values, say)
+        pairs = [()]
+    if not all(len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], Value) for p in pairs):
         raise TypeError("parameters must be (name, Value) pairs, such as model.named_parameters(), got "
-                        f"{type(parameters).__name__}") from None  # fmt: skip
-    return names
+                        f"{type(parameters).__name__}")  # fmt: skip
+    return {value: str(name) for name, value in pairs}
 
