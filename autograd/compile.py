@@ -743,15 +743,17 @@ def _module_of(name: str) -> str:
 class Program:
     """One traced shape, written out: `code` is its source and `run(params, batch, seed)` the function."""
 
-    def __init__(self, code: str, run: Callable[..., Any], params: list[Any], n_outputs: int) -> None:
-        self.code, self.run, self.params, self.n_outputs = code, run, params, n_outputs
-        self.single = n_outputs == 1  # the function returned one Value (outputs, or aux), not a list of them
+    def __init__(self, code: str, run: Callable[..., Any], params: list[Any], single: bool) -> None:
+        # single: the function returned one Value (its outputs, or its aux), not a list of them
+        self.code, self.run, self.params, self.single = code, run, params, single
 
 
-def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[Any] | None, n_aux: int = 0) -> Program:
+def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[Any] | None, n_aux: int = 0,
+             single: bool = True) -> Program:  # fmt: skip
     """kind "grad": run() returns (Σ outputs[0] over the samples, the parameters' gradients[, the other outputs of
     each sample when n_aux]); "forward": every output of each sample. shapes: one sample's arguments' shapes
-    for a loop over the samples (per_sample), None for one call on the whole of its arguments."""
+    for a loop over the samples (per_sample), None for one call on the whole of its arguments. single: the
+    function returned one Value, not a list (how Compiled shapes the outputs it hands back)."""
     name, layout, vectors = writer.name, writer.layout(), writer.vectors  # a tuple in the layout: a packed vector
     lines = [f"def {kind}(params, batch, seed):"]
     if layout:
@@ -782,7 +784,7 @@ def _program(kind: str, writer: _Writer, outputs: list[Value], shapes: Sequence[
                  "isfinite": math.isfinite, "mul": operator.mul,
                  **{f: getattr(floats, f) for f in _FUNCTIONS}, **writer.calls}  # fmt: skip
     exec(builtins.compile(code, f"<autograd.compile: {kind}>", "exec"), namespace)  # our own code: no user text in it
-    return Program(code, namespace[kind], layout, len(outputs) - (1 if kind == "grad" else 0))
+    return Program(code, namespace[kind], layout, single)
 
 
 def _numbers(layout: list[Any]) -> list[Any]:
@@ -830,8 +832,8 @@ class Compiled:
                 raise TypeError("a compiled function with gradients must return one Value (a loss)")
             n_aux = len(outputs) - 1 if kind == "grad" else 0
             writer = _Writer(outputs, places, self.names)
-            self._programs[key] = _program(kind, writer, outputs, shapes if self.per_sample else None, n_aux)
-            self._programs[key].single = isinstance(out[1] if self.has_aux else out, Value)
+            single = isinstance(out[1] if self.has_aux else out, Value)
+            self._programs[key] = _program(kind, writer, outputs, shapes if self.per_sample else None, n_aux, single)
         return self._programs[key]
 
     def _batch(self, args: tuple) -> tuple[tuple, list]:
