@@ -225,13 +225,9 @@ def outputs(model: Module, X: Sequence[Any], compile: bool | None = None) -> lis
 def _compiled_outputs(model: Module, X: Sequence[Any]) -> list[Any]:
     if not len(X):
         return []
-    (first,) = _evaluate_outputs(model, [X[0]])  # one Value, or a list of them
     with _evaluating(model):  # traced in eval mode: the program is the model's evaluation
         program = autograd.compile(lambda x: model(x), per_sample=True, parameters=model.named_parameters())
-        rows = program.forward(list(X))
-    if isinstance(first, Value):
-        return rows
-    return [row if isinstance(row, list) else [row] for row in rows]  # a list of one output stays a list
+        return program.forward(list(X))  # a float per sample for one Value, a list for a list (of one, too)
 
 
 def predict(model: Module, X: Sequence[Any], threshold: float = 0.0, negative: int = 0,
@@ -512,8 +508,7 @@ def fit(
                     optimizer.step()
                     total_loss += batch_loss_value * len(y_batch)
                     if classify:  # the outputs that trained, before the update, as the eager loop counts them
-                        rows = [o if isinstance(o, list) else [o] for o in outputs]  # one output: a float each
-                        correct += sum(_class_of(o, threshold, negative) == t for o, t in zip(rows, y_batch))
+                        correct += sum(_class_of(o, threshold, negative) == t for o, t in zip(outputs, y_batch))
                     seen += len(y_batch)
                     continue
                 with cycle_collector_paused():  # a step's graph has no cycles to find: nn/collector.py
